@@ -1,0 +1,54 @@
+package io.qwen4j.tensor;
+
+/**
+ * The numerical operations a forward pass is made of. Two implementations: {@link #scalar()} is the
+ * plain-loop oracle that tests trust, {@link #vector(ThreadPool)} the Vector API one that runs the
+ * models. Activations are row-major {@code [tokens, features]}; every operation works row by row.
+ */
+public interface Ops {
+    /** The reference implementation: single-threaded loops over dequantised rows. */
+    static Ops scalar() {
+        return ScalarOps.INSTANCE;
+    }
+
+    /** The fast implementation on {@code pool}'s threads. */
+    static Ops vector(ThreadPool pool) {
+        return new VectorOps(pool);
+    }
+
+    /** Describes the implementation (species, threads), for logs and benchmarks. */
+    String describe();
+
+    /** The pool parallel loops run on. */
+    ThreadPool pool();
+
+    /** {@code out[t, r] = Σ_c w[r, c] · x[t, c]}: {@code out} is {@code [x.rows, w.rows]}. */
+    void matmul(Weight w, FloatMatrix x, FloatMatrix out);
+
+    /** {@code out[t] = weight ⊙ x[t] / sqrt(mean(x[t]²) + eps)}; {@code out} may be {@code x}. */
+    void rmsNorm(FloatMatrix x, float[] weight, float eps, FloatMatrix out);
+
+    /**
+     * Rotate-half ("NeoX") rotary embedding in place. {@code x} is {@code [T, heads·headDim]};
+     * {@code cos}/{@code sin} are {@code [T, headDim/2]}: dimension j of every head pairs with j+headDim/2.
+     */
+    void rope(FloatMatrix x, int headDim, FloatMatrix cos, FloatMatrix sin);
+
+    /** Softmax over {@code x[off .. off+len)} in place. */
+    void softmax(float[] x, int off, int len);
+
+    /** {@code out = silu(gate) ⊙ up}; {@code out} may be {@code gate}. */
+    void siluMul(FloatMatrix gate, FloatMatrix up, FloatMatrix out);
+
+    /** {@code acc += x}, element-wise. */
+    void add(FloatMatrix acc, FloatMatrix x);
+
+    /** Σ a[ao+i]·b[bo+i] for i < n. */
+    float dot(float[] a, int ao, float[] b, int bo, int n);
+
+    /** {@code y[yo+i] += alpha · x[xo+i]} for i < n. */
+    void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n);
+
+    /** {@code x[xo+i] *= alpha} for i < n. */
+    void scale(float alpha, float[] x, int xo, int n);
+}
