@@ -22,4 +22,9 @@ for u in "${urls[@]:1}"; do args+=(--extra-index-url "$u"); done
 for f in $find_links; do args+=(--find-links "$f"); done
 [ -n "$constraint" ] && [ -f "$constraint" ] && args+=(--constraint "$constraint")
 python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check "${args[@]}" -r "$here/requirements.txt"
+echo "tools/golden: installing torch (CPU) and transformers 5.18.0 from the local mirror into $venv (a few minutes)" >&2
+# pip warns about every mirror folder that lacks a package; those lines are noise.
+"$venv/bin/pip" install --quiet --disable-pip-version-check "${args[@]}" -r "$here/requirements.txt" 2>&1 \
+  | grep -v 'is ignored: it is neither a file nor a directory' >&2 || true
+"$venv/bin/python" -c 'import torch, transformers, gguf; assert transformers.__version__ == "5.18.0", transformers.__version__' \
+  || { echo "tools/golden: the reference stack did not install" >&2; exit 1; }

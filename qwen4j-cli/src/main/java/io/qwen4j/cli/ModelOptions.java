@@ -1,0 +1,45 @@
+package io.qwen4j.cli;
+
+import io.qwen4j.common.InvalidInputException;
+import io.qwen4j.core.CausalLm;
+import io.qwen4j.models.Architectures;
+import io.qwen4j.models.LoadOptions;
+import io.qwen4j.tensor.ThreadPool;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Options that choose and load a model, shared by the commands. */
+final class ModelOptions {
+    @Option(names = {"-m", "--model"}, paramLabel = "DIR",
+            description = "Model folder in the Hugging Face layout (config.json, *.safetensors). Default: the embedded demo model.")
+    Path model;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Compute threads (default: all ${sys:qwen4j.cores} cores).")
+    int threads = ThreadPool.defaultThreads();
+
+    @Option(names = {"-c", "--ctx-size"}, paramLabel = "N", description = "Context size in tokens (default: the model's).")
+    int contextLength;
+
+    static {
+        System.setProperty("qwen4j.cores", Integer.toString(ThreadPool.defaultThreads()));
+    }
+
+    LoadOptions loadOptions() {
+        if (threads < 1) {
+            throw new InvalidInputException("--threads must be at least 1, got " + threads);
+        }
+        if (contextLength < 0) {
+            throw new InvalidInputException("--ctx-size must not be negative, got " + contextLength);
+        }
+        return new LoadOptions(threads, contextLength);
+    }
+
+    /** The model folder, or the embedded demo model when none was given. */
+    Path resolve() {
+        return model != null ? model : EmbeddedModel.path();
+    }
+
+    CausalLm load() {
+        return Architectures.load(resolve(), loadOptions());
+    }
+}

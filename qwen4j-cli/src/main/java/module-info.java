@@ -1,0 +1,8 @@
+/** The qwen4j command line. */
+module io.qwen4j.cli {
+    requires io.qwen4j.engine;
+    requires info.picocli;
+    requires com.fasterxml.jackson.databind;
+    opens io.qwen4j.cli to info.picocli;
+    exports io.qwen4j.cli;
+}

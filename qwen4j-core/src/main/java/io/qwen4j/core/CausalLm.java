@@ -1,0 +1,24 @@
+package io.qwen4j.core;
+
+import io.qwen4j.tensor.FloatMatrix;
+
+/** A decoder-only language model, ready to run: whatever the architecture, this is what engines see. */
+public interface CausalLm extends AutoCloseable {
+    ModelInfo info();
+
+    /** An empty cache for one sequence of at most {@code maxTokens} tokens. */
+    KvCache newCache(int maxTokens);
+
+    /**
+     * Runs the batch, appending its tokens to each chunk's cache, and returns logits {@code [rows, vocab]}:
+     * for each chunk in order, one row per token when it asks for all logits, else one for its last token.
+     */
+    FloatMatrix forward(Batch batch, Taps taps);
+
+    default FloatMatrix forward(Batch batch) {
+        return forward(batch, Taps.NONE);
+    }
+
+    @Override
+    void close();
+}

@@ -1,0 +1,40 @@
+package io.qwen4j.core;
+
+import io.qwen4j.tensor.FloatMatrix;
+
+/**
+ * Rotary position tables for the rotate-half layout: {@code inv_freq[i] = 1 / theta^(2i/d)} and, for
+ * position p, angles {@code p·inv_freq[i]}, all in float32 as transformers computes them
+ * (mirrors {@code Qwen3RotaryEmbedding.compute_default_rope_parameters} and {@code forward}).
+ */
+public final class Rope {
+    private final float[] invFreq; // (headDim/2)
+
+    public Rope(int headDim, double theta) {
+        if (headDim % 2 != 0) {
+            throw new IllegalArgumentException("head_dim must be even for RoPE, got " + headDim);
+        }
+        invFreq = new float[headDim / 2];
+        for (int i = 0; i < invFreq.length; i++) {
+            float exponent = (float) (2 * i) / headDim;
+            invFreq[i] = 1.0f / (float) Math.pow(theta, exponent);
+        }
+    }
+
+    public int half() {
+        return invFreq.length;
+    }
+
+    /** Fills {@code cos}/{@code sin} ({@code [positions.length, headDim/2]}) for the given positions. */
+    public void table(int[] positions, FloatMatrix cos, FloatMatrix sin) {
+        int half = invFreq.length;
+        for (int t = 0; t < positions.length; t++) {
+            float p = positions[t];
+            for (int i = 0; i < half; i++) {
+                float angle = p * invFreq[i];
+                cos.set(t, i, (float) Math.cos(angle));
+                sin.set(t, i, (float) Math.sin(angle));
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.qwen4j.formats;
+
+import io.qwen4j.common.ModelFileException;
+import io.qwen4j.tensor.Weight;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The tensors of a checkpoint, whatever the file format. Weights are views of memory-mapped files and
+ * stay valid until {@link #close()}.
+ */
+public interface WeightSource extends AutoCloseable {
+    /** Every tensor name. */
+    Set<String> names();
+
+    Optional<TensorInfo> info(String name);
+
+    /** The tensor, as stored. */
+    Weight weight(String name);
+
+    /** What the source was opened from, for messages. */
+    String description();
+
+    default boolean contains(String name) {
+        return info(name).isPresent();
+    }
+
+    /**
+     * The tensor, which must exist and have exactly {@code expectedShape} (outermost first); the error
+     * names the tensor, its file and both shapes.
+     */
+    default Weight require(String name, long... expectedShape) {
+        TensorInfo info = info(name).orElseThrow(() -> new ModelFileException(
+                "tensor " + name + " is missing from " + description() + " (expected shape " + Arrays.toString(expectedShape) + ")"));
+        if (!Arrays.equals(info.shape(), expectedShape)) {
+            throw new ModelFileException("tensor " + name + " in " + info.file().getFileName() + " has shape " + info.shapeString()
+                    + " but the config implies " + Arrays.toString(expectedShape) + "; the config does not match the weights");
+        }
+        return weight(name);
+    }
+
+    @Override
+    void close();
+}
