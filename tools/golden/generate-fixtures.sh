@@ -17,7 +17,9 @@ rm -rf "$out/qwen3-tied" && "$py" "$here/make_qwen3.py" --out "$out/qwen3-tied" 
 rm -rf "$out/qwen3-untied-sharded" && "$py" "$here/make_qwen3.py" --out "$out/qwen3-untied-sharded" --seed 1 \
   --vocab 320 --hidden 48 --intermediate 112 --layers 3 --heads 6 --kv-heads 2 --head-dim 16 \
   --no-tied --rope-theta 10000 --rms-eps 1e-5 --shard-size 60KB
-echo "fixtures written to $out"
+# Sampling distributions from transformers' logits processors.
+"$py" "$here/make_sampling_goldens.py" --out "$root/fixtures/sampling"
+echo "fixtures written to $out and $root/fixtures/sampling"
 
 # The demo model embedded in the CLI (no goldens): big enough that tokens/s means something.
 demo="$root/qwen4j-cli/src/main/resources/io/qwen4j/cli/demo"

@@ -54,6 +54,7 @@ final class DemoCommand implements Callable<Integer> {
                     new GenerationRequest(prompt, maxTokens, new int[0], SamplingParams.greedy()), id -> {
                         out.print(id + " ");
                         out.flush();
+                        return true;
                     });
             out.println();
             out.printf(Locale.ROOT, "%d tokens: prompt %.1f tok/s, generation %.1f tok/s (%d thread%s)%n",

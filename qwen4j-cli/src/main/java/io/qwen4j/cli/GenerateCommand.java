@@ -3,6 +3,7 @@ package io.qwen4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qwen4j.core.CausalLm;
+import io.qwen4j.engine.GenerationDefaults;
 import io.qwen4j.engine.GenerationRequest;
 import io.qwen4j.engine.GenerationResult;
 import io.qwen4j.engine.Generator;
@@ -22,7 +23,8 @@ import picocli.CommandLine.Spec;
         description = {
             "Continues a sequence of token ids and prints the generated ids.",
             "%nGeneration stops at the model's end-of-sequence ids (generation_config.json), at --max-tokens,"
-                + " or at the context size. With --json it prints one JSON object whose token_ids holds the ids.",
+                + " or at the context size. Sampling follows the checkpoint's generation_config.json unless flags say"
+                + " otherwise (--temperature 0 for greedy). With --json it prints one JSON object whose token_ids holds the ids.",
             "%nExample:%n  qwen4j generate --model ./Qwen3-0.6B --ids 9707,11 --max-tokens 16 --temperature 0 --json%n"
         })
 final class GenerateCommand implements Callable<Integer> {
@@ -36,11 +38,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", description = "Most tokens to generate (default: ${DEFAULT-VALUE}).")
     int maxTokens = 16;
 
-    @Option(names = "--temperature", paramLabel = "T", description = "0 for greedy decoding (default: ${DEFAULT-VALUE}).")
-    float temperature = 0f;
-
-    @Option(names = "--seed", paramLabel = "N", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
-    long seed = 0;
+    @Mixin
+    SamplingOptions sampling;
 
     @Option(names = "--ignore-eos", description = "Do not stop at end-of-sequence ids.")
     boolean ignoreEos;
@@ -56,8 +55,8 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (CausalLm model = modelOptions.load()) {
             int[] stops = ignoreEos ? new int[0] : model.info().eosTokenIds();
-            GenerationResult r = new Generator(model).generate(
-                    new GenerationRequest(ids.ids(), maxTokens, stops, new SamplingParams(temperature, seed)));
+            SamplingParams params = sampling.resolve(GenerationDefaults.forModel(modelOptions.resolve()));
+            GenerationResult r = new Generator(model).generate(new GenerationRequest(ids.ids(), maxTokens, stops, params));
             if (json) {
                 ObjectMapper mapper = new ObjectMapper();
                 ObjectNode o = mapper.createObjectNode();

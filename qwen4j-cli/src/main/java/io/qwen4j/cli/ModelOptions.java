@@ -2,6 +2,7 @@ package io.qwen4j.cli;
 
 import io.qwen4j.common.InvalidInputException;
 import io.qwen4j.core.CausalLm;
+import io.qwen4j.formats.ModelLocator;
 import io.qwen4j.models.Architectures;
 import io.qwen4j.models.LoadOptions;
 import io.qwen4j.tensor.ThreadPool;
@@ -10,9 +11,11 @@ import picocli.CommandLine.Option;
 
 /** Options that choose and load a model, shared by the commands. */
 final class ModelOptions {
-    @Option(names = {"-m", "--model"}, paramLabel = "DIR",
-            description = "Model folder in the Hugging Face layout (config.json, *.safetensors). Default: the embedded demo model.")
-    Path model;
+    @Option(names = {"-m", "--model"}, paramLabel = "MODEL",
+            description = "A model folder in the Hugging Face layout (config.json, *.safetensors), or a Hugging Face repo id"
+                    + " such as Qwen/Qwen3-0.6B[@revision] found in the local Hugging Face cache (HF_HOME, HF_HUB_CACHE)."
+                    + " Default: the embedded demo model.")
+    String model;
 
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Compute threads (default: all ${sys:qwen4j.cores} cores).")
     int threads = ThreadPool.defaultThreads();
@@ -34,9 +37,9 @@ final class ModelOptions {
         return new LoadOptions(threads, contextLength);
     }
 
-    /** The model folder, or the embedded demo model when none was given. */
+    /** The model folder or file, or the embedded demo model when none was given. */
     Path resolve() {
-        return model != null ? model : EmbeddedModel.path();
+        return model != null ? ModelLocator.fromEnvironment().resolve(model) : EmbeddedModel.path();
     }
 
     CausalLm load() {

@@ -5,7 +5,7 @@ import io.qwen4j.core.CausalLm;
 import io.qwen4j.core.KvCache;
 import io.qwen4j.tensor.FloatMatrix;
 import java.util.Arrays;
-import java.util.function.IntConsumer;
+import java.util.function.IntPredicate;
 
 /**
  * The single-sequence loop: prefill the prompt, then one token at a time through the KV cache until a
@@ -20,11 +20,14 @@ public final class Generator {
     }
 
     public GenerationResult generate(GenerationRequest request) {
-        return generate(request, id -> {});
+        return generate(request, id -> true);
     }
 
-    /** Generates, handing each token to {@code onToken} as soon as it is chosen. */
-    public GenerationResult generate(GenerationRequest request, IntConsumer onToken) {
+    /**
+     * Generates, handing each token to {@code onToken} as soon as it is chosen; when it returns false
+     * generation ends there (stop strings, cancellation) with stop reason {@code stop}.
+     */
+    public GenerationResult generate(GenerationRequest request, IntPredicate onToken) {
         int vocab = model.info().vocabSize();
         int context = model.info().contextLength();
         int budget = Math.min(request.maxTokens(), context - request.promptIds().length);
@@ -33,6 +36,7 @@ public final class Generator {
                     + " tokens, more than the context of " + context);
         }
         Sampler sampler = new Sampler(request.sampling());
+        TokenHistory history = request.sampling().hasPenalties() ? new TokenHistory(vocab, request.promptIds()) : null;
         KvCache cache = model.newCache(request.promptIds().length + Math.max(budget, 1));
         int[] out = new int[budget];
         int n = 0;
@@ -42,7 +46,7 @@ public final class Generator {
         if (budget > 0) {
             FloatMatrix logits = model.forward(Batch.of(cache, request.promptIds(), false));
             while (true) {
-                int next = sampler.sample(logits.data(), 0, vocab);
+                int next = sampler.sample(logits.data(), 0, vocab, history);
                 if (n == 0) {
                     promptNanos = System.nanoTime() - start;
                 }
@@ -51,7 +55,13 @@ public final class Generator {
                     break;
                 }
                 out[n++] = next;
-                onToken.accept(next);
+                if (history != null) {
+                    history.addGenerated(next);
+                }
+                if (!onToken.test(next)) {
+                    reason = "stop";
+                    break;
+                }
                 if (n == budget) {
                     break;
                 }

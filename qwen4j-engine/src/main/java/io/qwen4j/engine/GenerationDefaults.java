@@ -1,0 +1,43 @@
+package io.qwen4j.engine;
+
+import io.qwen4j.formats.ConfigJson;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Sampling defaults of a checkpoint, from its {@code generation_config.json} with transformers'
+ * semantics: {@code do_sample: false} means greedy whatever the temperature, and a sampling config
+ * without {@code top_k} gets transformers' default of 50. A checkpoint without the file (e.g. a GGUF)
+ * gets llama.cpp's defaults (temperature 0.8, top-k 40, top-p 0.95, min-p 0.05).
+ */
+public record GenerationDefaults(boolean doSample, float temperature, int topK, float topP, float minP, float repetitionPenalty) {
+    /** llama.cpp's sampling defaults, for checkpoints that carry none. */
+    public static final GenerationDefaults LLAMA_CPP = new GenerationDefaults(true, 0.8f, 40, 0.95f, 0.05f, 1f);
+
+    /** Reads {@code generation_config.json} next to (or inside) the model path. */
+    public static GenerationDefaults forModel(Path model) {
+        Path dir = Files.isDirectory(model) ? model : model.toAbsolutePath().getParent();
+        Path file = dir == null ? null : dir.resolve("generation_config.json");
+        if (file == null || !Files.isRegularFile(file)) {
+            return LLAMA_CPP;
+        }
+        return from(ConfigJson.read(file));
+    }
+
+    public static GenerationDefaults from(ConfigJson g) {
+        return new GenerationDefaults(
+                g.boolOr(false, "do_sample"),
+                (float) g.doubleOr(1.0, "temperature"),
+                g.intOr(50, "top_k"),
+                (float) g.doubleOr(1.0, "top_p"),
+                (float) g.doubleOr(0.0, "min_p"),
+                (float) g.doubleOr(1.0, "repetition_penalty"));
+    }
+
+    /** A builder preset with these defaults; callers override what the user chose. */
+    public SamplingParams.Builder toBuilder() {
+        return SamplingParams.builder()
+                .temperature(doSample ? temperature : 0f)
+                .topK(topK).topP(topP).minP(minP).repetitionPenalty(repetitionPenalty);
+    }
+}
