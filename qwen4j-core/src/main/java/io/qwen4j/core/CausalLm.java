@@ -15,6 +15,14 @@ public interface CausalLm extends AutoCloseable {
      */
     FloatMatrix forward(Batch batch, Taps taps);
 
+    /**
+     * Bytes of weights one decoded token reads (every active matmul weight once, one embedding row):
+     * the numerator of the memory-bandwidth bound on decode speed.
+     */
+    default long decodeBytesPerToken() {
+        return info().weightBytes();
+    }
+
     default FloatMatrix forward(Batch batch) {
         return forward(batch, Taps.NONE);
     }

@@ -265,6 +265,17 @@ public final class Qwen3 implements CausalLm {
         return n;
     }
 
+    @Override
+    public long decodeBytesPerToken() {
+        long bytes = lmHead.byteSize() + embed.byteSize() / cfg.vocabSize(); // the head, one embedding row
+        for (Layer l : layers) {
+            for (Weight w : Arrays.asList(l.wq(), l.wk(), l.wv(), l.wo(), l.gate(), l.up(), l.down())) {
+                bytes += w.byteSize();
+            }
+        }
+        return bytes;
+    }
+
     private long weightBytes() {
         return allWeights().stream().mapToLong(Weight::byteSize).sum();
     }
