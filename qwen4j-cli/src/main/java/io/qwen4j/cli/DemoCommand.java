@@ -43,6 +43,8 @@ final class DemoCommand implements Callable<Integer> {
                     info.architecture(), info.parameters() / 1e6, info.weightTypes(), info.weightBytes() / 1e6);
             out.println("compute: " + info.compute());
             int[] prompt = {1, 2, 3, 4, 5, 6, 7, 8};
+            // an unprinted warm-up, as llama-bench does: the first passes run before the JIT has compiled the kernels
+            new Generator(model).generate(new GenerationRequest(new int[] {9, 10, 11}, 48, new int[0], SamplingParams.greedy()));
             out.print("prompt ids:    ");
             for (int id : prompt) {
                 out.print(id + " ");

@@ -18,6 +18,8 @@ public final class ThreadPool implements AutoCloseable {
     }
 
     private static final int SPINS_BEFORE_PARK = 1 << 16;
+    /** Spinning threads yield the core this often, so an oversubscribed machine still makes progress. */
+    private static final int SPINS_BETWEEN_YIELDS = 1 << 8;
     private static final ThreadLocal<Boolean> INSIDE_JOB = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
     private final int threads;
@@ -90,8 +92,12 @@ public final class ThreadPool implements AutoCloseable {
                 LockSupport.unpark(w);
             }
             runChunks();
-            while (running.get() != 0) {
-                Thread.onSpinWait();
+            for (int spins = 1; running.get() != 0; spins++) {
+                if (spins % SPINS_BETWEEN_YIELDS == 0) {
+                    Thread.yield();
+                } else {
+                    Thread.onSpinWait();
+                }
             }
             this.body = null;
             Throwable t = failure;
@@ -131,10 +137,12 @@ public final class ThreadPool implements AutoCloseable {
             int spins = 0;
             long g;
             while ((g = generation) == seen && !closed) {
-                if (++spins < SPINS_BEFORE_PARK) {
-                    Thread.onSpinWait();
-                } else {
+                if (++spins >= SPINS_BEFORE_PARK) {
                     LockSupport.park(this);
+                } else if (spins % SPINS_BETWEEN_YIELDS == 0) {
+                    Thread.yield();
+                } else {
+                    Thread.onSpinWait();
                 }
             }
             if (closed) {
