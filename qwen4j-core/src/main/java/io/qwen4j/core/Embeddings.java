@@ -15,10 +15,10 @@ import io.qwen4j.tensor.Weight;
  * @param outNorm (H)        model.norm.weight
  * @param lmHead  (vocab, H) lm_head.weight, or {@code embed} when tied
  */
-public record Embeddings(Weight embed, float[] outNorm, Weight lmHead) {
+record Embeddings(Weight embed, float[] outNorm, Weight lmHead) {
 
     /** Declares the tensors with their shapes; a missing {@code lm_head.weight} means tied (text.md §1.2). */
-    public static Embeddings load(WeightSource w, TextConfig c) {
+    static Embeddings load(WeightSource w, TextConfig c) {
         int h = c.hidden();
         Weight embed = w.require("model.embed_tokens.weight", c.vocabSize(), h);
         Weight lmHead = w.contains("lm_head.weight") ? w.require("lm_head.weight", c.vocabSize(), h) : embed;
@@ -29,7 +29,7 @@ public record Embeddings(Weight embed, float[] outNorm, Weight lmHead) {
     }
 
     /** Row {@code r} of {@code x} becomes the embedding of {@code tokens[r]}; ids outside the vocabulary are rejected. */
-    public void lookup(int[] tokens, FloatMatrix x) {
+    void lookup(int[] tokens, FloatMatrix x) {
         int vocab = embed.rows();
         for (int r = 0; r < tokens.length; r++) {
             if (tokens[r] < 0 || tokens[r] >= vocab) {
@@ -40,7 +40,7 @@ public record Embeddings(Weight embed, float[] outNorm, Weight lmHead) {
     }
 
     /** Logits {@code [rows.length, vocab]} of the given rows of the normed {@code x}. */
-    public FloatMatrix logits(Ops ops, FloatMatrix x, int[] rows) {
+    FloatMatrix logits(Ops ops, FloatMatrix x, int[] rows) {
         int h = x.cols();
         FloatMatrix picked = new FloatMatrix(rows.length, h);
         for (int i = 0; i < rows.length; i++) {

@@ -25,7 +25,7 @@ public record ModelInfo(String architecture, int vocabSize, int contextLength, l
      * Counts parameters and bytes of {@code matrices} (a weight listed twice, as a tied LM head is, counts
      * once) plus {@code vectorParameters} held as float arrays (norms).
      */
-    public static ModelInfo of(String architecture, TextConfig c, int contextLength, Collection<Weight> matrices,
+    static ModelInfo of(String architecture, TextConfig c, int contextLength, Collection<Weight> matrices,
                                long vectorParameters, String source, String compute) {
         Set<Weight> distinct = new LinkedHashSet<>(matrices);
         long parameters = vectorParameters + distinct.stream().mapToLong(w -> (long) w.rows() * w.cols()).sum();

@@ -4,7 +4,6 @@ import io.qwen4j.common.ModelFileException;
 import io.qwen4j.core.Batch;
 import io.qwen4j.core.BatchRows;
 import io.qwen4j.core.CausalLm;
-import io.qwen4j.core.Embeddings;
 import io.qwen4j.core.GqaAttention;
 import io.qwen4j.core.KvCache;
 import io.qwen4j.core.ModelInfo;
@@ -14,11 +13,11 @@ import io.qwen4j.core.SparseMoe;
 import io.qwen4j.core.SwiGlu;
 import io.qwen4j.core.Taps;
 import io.qwen4j.core.TextConfig;
+import io.qwen4j.core.TextDecoder;
 import io.qwen4j.formats.ConfigJson;
 import io.qwen4j.formats.WeightSource;
 import io.qwen4j.tensor.FloatMatrix;
 import io.qwen4j.tensor.Ops;
-import io.qwen4j.tensor.ThreadPool;
 import io.qwen4j.tensor.Weight;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -72,47 +71,35 @@ public final class Qwen3Moe implements CausalLm {
 
     /** One decoder layer's weights; shapes as in the HF checkpoint ({@code [out, in]}). */
     record Layer(
-            float[] attnNorm,           // (H)  input_layernorm
-            GqaAttention.Weights attn,  // self_attn.{q,k,v,o}_proj, q_norm, k_norm
+            GqaAttention.Weights attn,  // input_layernorm, self_attn.{q,k,v,o}_proj, q_norm, k_norm
             float[] ffnNorm,            // (H)  post_attention_layernorm
             Ffn ffn) {}
 
     private final Config cfg;
-    private final TextConfig text;
-    private final WeightSource source;
-    private final Embeddings ends;   // embed_tokens, norm, lm_head
+    private final TextDecoder decoder;  // embeddings, LM head, threads, RoPE, attention
     private final Layer[] layers;
-    private final ThreadPool pool;
     private final Ops ops;
-    private final Rope rope;
-    private final GqaAttention attention;
     private final SparseMoe moe;
     private final Scratch scratch = new Scratch();
     private final ModelInfo info;
 
-    private Qwen3Moe(Config cfg, WeightSource source, Embeddings ends, Layer[] layers, LoadOptions options) {
+    private Qwen3Moe(Config cfg, TextDecoder decoder, Layer[] layers) {
         this.cfg = cfg;
-        this.text = cfg.text();
-        this.source = source;
-        this.ends = ends;
+        this.decoder = decoder;
         this.layers = layers;
-        this.pool = ThreadPool.create(options.threads());
-        this.ops = Ops.vector(pool);
-        this.rope = new Rope(text.headDim(), text.ropeTheta());
-        this.attention = new GqaAttention(text);
-        this.moe = new SparseMoe(text.hidden(), cfg.experts(), cfg.expertsPerToken(), cfg.normTopKProb());
-        int context = options.contextLength() > 0 ? options.contextLength() : text.contextLength();
-        List<Weight> matrices = new ArrayList<>(List.of(ends.embed(), ends.lmHead()));
-        long vectors = ends.outNorm().length;
+        this.ops = decoder.ops();
+        this.moe = new SparseMoe(cfg.text().hidden(), cfg.experts(), cfg.expertsPerToken(), cfg.normTopKProb());
+        List<Weight> matrices = new ArrayList<>();
+        long vectors = 0;
         for (Layer l : layers) {
             matrices.addAll(l.attn().matrices());
             matrices.addAll(switch (l.ffn()) {
                 case Sparse s -> s.moe().matrices();
                 case Dense d -> d.mlp().matrices();
             });
-            vectors += l.attnNorm().length + l.ffnNorm().length + l.attn().normParameters();
+            vectors += l.attn().vectorParameters() + l.ffnNorm().length;
         }
-        this.info = ModelInfo.of("qwen3_moe", text, context, matrices, vectors, source.description(), ops.describe());
+        this.info = decoder.info("qwen3_moe", matrices, vectors);
     }
 
     /** Reads the config, declares every tensor with its expected shape, and checks them all. */
@@ -126,12 +113,11 @@ public final class Qwen3Moe implements CausalLm {
                     ? new Sparse(SparseMoe.Weights.load(w, p + "mlp.", h, c.experts(), c.expertWidth()))
                     : new Dense(SwiGlu.load(w, p + "mlp.", h, c.intermediate()));
             layers[i] = new Layer(
-                    w.require(p + "input_layernorm.weight", h).toFloatArray(),
-                    GqaAttention.Weights.load(w, p + "self_attn.", c.text()),
+                    GqaAttention.Weights.load(w, p, c.text()),
                     w.require(p + "post_attention_layernorm.weight", h).toFloatArray(),
                     ffn);
         }
-        return new Qwen3Moe(c, w, Embeddings.load(w, c.text()), layers, options);
+        return new Qwen3Moe(c, new TextDecoder(c.text(), w, options.threads(), options.contextLength()), layers);
     }
 
     public Config config() {
@@ -145,11 +131,11 @@ public final class Qwen3Moe implements CausalLm {
 
     @Override
     public KvCache newCache(int maxTokens) {
-        return new KvCache(text.layers(), text.kvHeads() * text.headDim(), Math.min(maxTokens, info.contextLength()));
+        return decoder.newCache(maxTokens);
     }
 
     // Scratch slots
-    private static final int X = 0, XN = 1, PROJ = 2, GATE = 3, UP = 4, COS = 5, SIN = 6, ROUTER = 7;
+    private static final int XN = 0, OUT = 1, GATE = 2, UP = 3, ROUTER = 4;
 
     /**
      * Mirrors {@code Qwen3MoeForCausalLM.forward} → {@code Qwen3MoeModel.forward} →
@@ -159,55 +145,40 @@ public final class Qwen3Moe implements CausalLm {
     public synchronized FloatMatrix forward(Batch batch, Taps taps) {
         BatchRows rows = new BatchRows(batch);
         int n = rows.size();
-        int h = text.hidden();
-        float eps = text.rmsEps();
+        int h = cfg.text().hidden();
         rows.reserve();
-
-        FloatMatrix x = scratch.get(X, n, h);
-        ends.lookup(rows.tokens(), x);
-        taps.record("inp_embd", x);
-        FloatMatrix cos = scratch.get(COS, n, rope.half());
-        FloatMatrix sin = scratch.get(SIN, n, rope.half());
-        rope.table(rows.positions(), cos, sin);
+        FloatMatrix x = decoder.embed(rows, taps);
+        Rope.Table angles = decoder.rope().table(rows.positions());
 
         FloatMatrix xn = scratch.get(XN, n, h);
-        FloatMatrix proj = scratch.get(PROJ, n, h);
+        FloatMatrix out = scratch.get(OUT, n, h);
         FloatMatrix routerLogits = scratch.get(ROUTER, n, cfg.experts());
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
-            // attention block
-            ops.rmsNorm(x, layer.attnNorm(), eps, xn);
-            taps.record("attn_norm", l, xn);
-            attention.forward(ops, layer.attn(), rows, l, xn, cos, sin, taps, proj);
-            taps.record("attn_out", l, proj);
-            ops.add(x, proj);
-            // feed-forward block: sparse experts or a dense SwiGLU
-            ops.rmsNorm(x, layer.ffnNorm(), eps, xn);
+            decoder.attention().forward(ops, layer.attn(), rows, l, x, angles, taps); // x += attention(attn_norm(x))
+            // feed-forward block: x += ffn(h), h = ffn_norm(x), ffn the sparse experts or a dense SwiGLU
+            ops.rmsNorm(x, layer.ffnNorm(), cfg.text().rmsEps(), xn);
             taps.record("ffn_norm", l, xn);
             switch (layer.ffn()) {
                 case Sparse s -> {
-                    moe.forward(ops, s.moe(), xn, routerLogits, proj);
+                    moe.forward(ops, s.moe(), xn, routerLogits, out);
                     taps.record("ffn_moe_logits", l, routerLogits);
                 }
                 case Dense d -> {
                     int width = cfg.intermediate();
-                    d.mlp().forward(ops, xn, scratch.get(GATE, n, width), scratch.get(UP, n, width), proj);
+                    d.mlp().forward(ops, xn, scratch.get(GATE, n, width), scratch.get(UP, n, width), out);
                 }
             }
-            taps.record("ffn_out", l, proj);
-            ops.add(x, proj);
+            taps.record("ffn_out", l, out);
+            ops.add(x, out);
             taps.record("l_out", l, x);
         }
         rows.advance();
-
-        ops.rmsNorm(x, ends.outNorm(), eps, x);
-        taps.record("result_norm", x);
-        return ends.logits(ops, x, rows.logitRows());
+        return decoder.logits(x, rows, taps);
     }
 
     @Override
     public void close() {
-        pool.close();
-        source.close();
+        decoder.close();
     }
 }
