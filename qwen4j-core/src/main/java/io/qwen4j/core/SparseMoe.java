@@ -24,7 +24,9 @@ import java.util.List;
  * The rows are grouped by expert: the rows routed to expert {@code e} are gathered into one matrix, the
  * expert's three matmuls run once on it, and the weighted results are added to their rows, experts in
  * increasing index as transformers' {@code index_add_} loop does. A decode step (one row) therefore runs
- * exactly its {@code k} experts. Holds its own buffers: one forward at a time.
+ * exactly its {@code k} experts. The experts' matmuls run side by side ({@link Ops#matmuls}): the gate and
+ * up products of all of them as one parallel job, then the down products as another. Holds its own
+ * buffers: one forward at a time.
  */
 public final class SparseMoe {
 
@@ -57,7 +59,8 @@ public final class SparseMoe {
         }
     }
 
-    private static final int XE = 0, GATE = 1, UP = 2, YE = 3;
+    // Scratch slots: SLOTS per expert
+    private static final int XE = 0, GATE = 1, UP = 2, YE = 3, SLOTS = 4;
 
     private final int hidden;
     private final int experts;
@@ -110,20 +113,41 @@ public final class SparseMoe {
         int n = x.rows();
         ops.matmul(w.router(), x, routerLogits);
         route(ops, routerLogits);
-        Arrays.fill(out.data(), 0, n * hidden, 0f);
+        // Every expert that got rows: gather them, then all gate/up products as one parallel job, the
+        // activation, all down products as another job (a decode step's k small experts in parallel).
+        List<Ops.Product> gateUp = new ArrayList<>();
+        List<Ops.Product> down = new ArrayList<>();
+        List<FloatMatrix[]> acts = new ArrayList<>();
         for (int e = 0; e < experts; e++) {
             int m = start[e + 1] - start[e];
             if (m == 0) {
                 continue;
             }
             SwiGlu expert = w.experts().get(e);
-            FloatMatrix xe = scratch.get(XE, m, hidden);
-            FloatMatrix ye = scratch.get(YE, m, hidden);
+            FloatMatrix xe = scratch.get(SLOTS * e + XE, m, hidden);
+            FloatMatrix gate = scratch.get(SLOTS * e + GATE, m, expert.width());
+            FloatMatrix up = scratch.get(SLOTS * e + UP, m, expert.width());
             for (int i = 0; i < m; i++) {
                 System.arraycopy(x.data(), x.offset(rowOf[start[e] + i]), xe.data(), xe.offset(i), hidden);
             }
-            expert.forward(ops, xe, scratch.get(GATE, m, expert.width()), scratch.get(UP, m, expert.width()), ye);
-            for (int i = 0; i < m; i++) {
+            gateUp.add(new Ops.Product(expert.gate(), xe, gate));
+            gateUp.add(new Ops.Product(expert.up(), xe, up));
+            down.add(new Ops.Product(expert.down(), gate, scratch.get(SLOTS * e + YE, m, hidden)));
+            acts.add(new FloatMatrix[] {gate, up});
+        }
+        ops.matmuls(gateUp);
+        for (FloatMatrix[] gu : acts) {
+            ops.siluMul(gu[0], gu[1], gu[0]);
+        }
+        ops.matmuls(down);
+        // Weighted sum, experts in increasing index as transformers' index_add_ loop adds them.
+        Arrays.fill(out.data(), 0, n * hidden, 0f);
+        for (int e = 0, j = 0; e < experts; e++) {
+            if (start[e + 1] == start[e]) {
+                continue;
+            }
+            FloatMatrix ye = down.get(j++).out();
+            for (int i = 0; i < ye.rows(); i++) {
                 int slot = start[e] + i;
                 ops.axpy(weightOf[slot], ye.data(), ye.offset(i), out.data(), out.offset(rowOf[slot]), hidden);
             }
