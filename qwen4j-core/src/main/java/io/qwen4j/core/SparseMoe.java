@@ -117,7 +117,6 @@ public final class SparseMoe {
         // activation, all down products as another job (a decode step's k small experts in parallel).
         List<Ops.Product> gateUp = new ArrayList<>();
         List<Ops.Product> down = new ArrayList<>();
-        List<FloatMatrix[]> acts = new ArrayList<>();
         for (int e = 0; e < experts; e++) {
             int m = start[e + 1] - start[e];
             if (m == 0) {
@@ -133,11 +132,11 @@ public final class SparseMoe {
             gateUp.add(new Ops.Product(expert.gate(), xe, gate));
             gateUp.add(new Ops.Product(expert.up(), xe, up));
             down.add(new Ops.Product(expert.down(), gate, scratch.get(SLOTS * e + YE, m, hidden)));
-            acts.add(new FloatMatrix[] {gate, up});
         }
         ops.matmuls(gateUp);
-        for (FloatMatrix[] gu : acts) {
-            ops.siluMul(gu[0], gu[1], gu[0]);
+        for (int j = 0; j < gateUp.size(); j += 2) {
+            FloatMatrix gate = gateUp.get(j).out();
+            ops.siluMul(gate, gateUp.get(j + 1).out(), gate);
         }
         ops.matmuls(down);
         // Weighted sum, experts in increasing index as transformers' index_add_ loop adds them.
@@ -193,24 +192,17 @@ public final class SparseMoe {
 
     /** The indices and values of the {@code idx.length} largest {@code p}, largest first; ties to the lower index. */
     static void topK(float[] p, int[] idx, float[] value) {
+        boolean[] taken = new boolean[p.length];
         for (int j = 0; j < idx.length; j++) {
             int best = -1;
             for (int e = 0; e < p.length; e++) {
-                if ((best < 0 || p[e] > p[best]) && !contains(idx, j, e)) {
+                if (!taken[e] && (best < 0 || p[e] > p[best])) {
                     best = e;
                 }
             }
+            taken[best] = true;
             idx[j] = best;
             value[j] = p[best];
         }
-    }
-
-    private static boolean contains(int[] idx, int n, int e) {
-        for (int i = 0; i < n; i++) {
-            if (idx[i] == e) {
-                return true;
-            }
-        }
-        return false;
     }
 }
