@@ -71,7 +71,7 @@ public final class Qwen3Moe implements CausalLm {
 
     /** One decoder layer's weights; shapes as in the HF checkpoint ({@code [out, in]}). */
     record Layer(
-            GqaAttention.Weights attn,  // input_layernorm, self_attn.{q,k,v,o}_proj, q_norm, k_norm
+            GqaAttention.Weights attn,  // input_layernorm (H), self_attn.{q,k,v,o}_proj, q_norm, k_norm
             float[] ffnNorm,            // (H)  post_attention_layernorm
             Ffn ffn) {}
 
