@@ -17,6 +17,15 @@ rm -rf "$out/qwen3-tied" && "$py" "$here/make_qwen3.py" --out "$out/qwen3-tied" 
 rm -rf "$out/qwen3-untied-sharded" && "$py" "$here/make_qwen3.py" --out "$out/qwen3-untied-sharded" --seed 1 \
   --vocab 320 --hidden 48 --intermediate 112 --layers 3 --heads 6 --kv-heads 2 --head-dim 16 \
   --no-tied --rope-theta 10000 --rms-eps 1e-5 --shard-size 60KB
+# Qwen3-MoE as released: every layer sparse, 8 experts, top-2, norm_topk_prob true; tied embeddings.
+rm -rf "$out/qwen3-moe-e8k2-tied" && "$py" "$here/make_qwen3_moe.py" --out "$out/qwen3-moe-e8k2-tied" --seed 1 \
+  --experts 8 --experts-per-tok 2 --moe-intermediate 32 --norm-topk-prob
+# Qwen3-MoE, 6 experts, top-3, norm_topk_prob false, untied, sharded; decoder_sparse_step 2 and
+# mlp_only_layers [3] leave layers 1 and 5 sparse and 0, 2, 3, 4 dense (width 112); expert width 24.
+rm -rf "$out/qwen3-moe-e6k3-mixed" && "$py" "$here/make_qwen3_moe.py" --out "$out/qwen3-moe-e6k3-mixed" --seed 3 \
+  --vocab 320 --hidden 48 --intermediate 112 --layers 6 --heads 6 --kv-heads 2 --head-dim 16 \
+  --no-tied --rope-theta 10000 --rms-eps 1e-5 --experts 6 --experts-per-tok 3 --moe-intermediate 24 \
+  --no-norm-topk-prob --decoder-sparse-step 2 --mlp-only-layers 3 --shard-size 100KB
 # Sampling distributions from transformers' logits processors.
 "$py" "$here/make_sampling_goldens.py" --out "$root/fixtures/sampling"
 echo "fixtures written to $out and $root/fixtures/sampling"

@@ -8,7 +8,11 @@ import io.qwen4j.tensor.FloatMatrix;
  * (mirrors {@code Qwen3RotaryEmbedding.compute_default_rope_parameters} and {@code forward}).
  */
 public final class Rope {
+    /** The cos and sin of every row's angles, {@code [rows, headDim/2]} each. */
+    public record Table(FloatMatrix cos, FloatMatrix sin) {}
+
     private final float[] invFreq; // (headDim/2)
+    private final Scratch scratch = new Scratch();
 
     public Rope(int headDim, double theta) {
         if (headDim % 2 != 0) {
@@ -23,6 +27,14 @@ public final class Rope {
 
     public int half() {
         return invFreq.length;
+    }
+
+    /** The table of the given positions, in buffers this Rope reuses: valid until its next call. */
+    public Table table(int[] positions) {
+        FloatMatrix cos = scratch.get(0, positions.length, half());
+        FloatMatrix sin = scratch.get(1, positions.length, half());
+        table(positions, cos, sin);
+        return new Table(cos, sin);
     }
 
     /** Fills {@code cos}/{@code sin} ({@code [positions.length, headDim/2]}) for the given positions. */

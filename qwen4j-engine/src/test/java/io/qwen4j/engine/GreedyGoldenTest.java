@@ -25,7 +25,7 @@ class GreedyGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"qwen3-tied", "qwen3-untied-sharded"})
+    @ValueSource(strings = {"qwen3-tied", "qwen3-untied-sharded", "qwen3-moe-e8k2-tied", "qwen3-moe-e6k3-mixed"})
     void greedyContinuationIsIdentical(String fixture) {
         Path dir = Path.of(System.getProperty("qwen4j.fixtures"), "golden", fixture);
         assertTrue(Files.isRegularFile(dir.resolve("golden.json")), "missing fixture " + dir);

@@ -19,7 +19,8 @@ public final class Architectures {
     }
 
     private static final Map<String, Loader> BY_MODEL_TYPE = new TreeMap<>(Map.of(
-            "qwen3", Qwen3::load));
+            "qwen3", Qwen3::load,
+            "qwen3_moe", Qwen3Moe::load));
 
     private Architectures() {}
 

@@ -1,5 +1,7 @@
 package io.qwen4j.tensor;
 
+import java.util.List;
+
 /**
  * The numerical operations a forward pass is made of. Two implementations: {@link #scalar()} is the
  * plain-loop oracle that tests trust, {@link #vector(ThreadPool)} the Vector API one that runs the
@@ -24,6 +26,15 @@ public interface Ops {
 
     /** {@code out[t, r] = Σ_c w[r, c] · x[t, c]}: {@code out} is {@code [x.rows, w.rows]}. */
     void matmul(Weight w, FloatMatrix x, FloatMatrix out);
+
+    /** One {@link #matmul} of a {@link #matmuls} batch. */
+    record Product(Weight w, FloatMatrix x, FloatMatrix out) {}
+
+    /**
+     * Several independent {@link #matmul}s as one parallel job (e.g. the small matmuls of a mixture's
+     * experts), each with the results {@code matmul} would give; no product may write what another reads.
+     */
+    void matmuls(List<Product> products);
 
     /** {@code out[t] = weight ⊙ x[t] / sqrt(mean(x[t]²) + eps)}; {@code out} may be {@code x}. */
     void rmsNorm(FloatMatrix x, float[] weight, float eps, FloatMatrix out);

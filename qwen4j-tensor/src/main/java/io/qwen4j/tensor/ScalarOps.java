@@ -1,5 +1,7 @@
 package io.qwen4j.tensor;
 
+import java.util.List;
+
 /** Plain loops, one thread, weights dequantised row by row: the oracle for {@link VectorOps}. */
 final class ScalarOps implements Ops {
     static final ScalarOps INSTANCE = new ScalarOps();
@@ -26,6 +28,13 @@ final class ScalarOps implements Ops {
             for (int t = 0; t < x.rows(); t++) {
                 out.set(t, r, dot(row, 0, x.data(), x.offset(t), w.cols()));
             }
+        }
+    }
+
+    @Override
+    public void matmuls(List<Product> products) {
+        for (Product p : products) {
+            matmul(p.w(), p.x(), p.out());
         }
     }
 

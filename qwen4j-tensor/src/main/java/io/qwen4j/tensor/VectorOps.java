@@ -2,6 +2,7 @@ package io.qwen4j.tensor;
 
 import static io.qwen4j.tensor.VectorKernels.F;
 
+import java.util.List;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -32,6 +33,31 @@ final class VectorOps implements Ops {
     public void matmul(Weight w, FloatMatrix x, FloatMatrix out) {
         Shapes.checkMatmul(w, x, out);
         pool.parallelFor(w.rows(), MATMUL_GRAIN, (start, end) -> w.matmulRows(x, out, start, end));
+    }
+
+    /** The weight rows of all products numbered one after the other, cut into chunks as one matmul's are. */
+    @Override
+    public void matmuls(List<Product> products) {
+        int[] first = new int[products.size() + 1]; // first[i]: number of product i's first row
+        for (int i = 0; i < products.size(); i++) {
+            Product p = products.get(i);
+            Shapes.checkMatmul(p.w(), p.x(), p.out());
+            first[i + 1] = Math.addExact(first[i], p.w().rows());
+        }
+        pool.parallelFor(first[products.size()], MATMUL_GRAIN, (start, end) -> {
+            int i = 0;
+            while (first[i + 1] <= start) {
+                i++;
+            }
+            for (int row = start; row < end; i++) {
+                int stop = Math.min(end, first[i + 1]);
+                Product p = products.get(i);
+                if (stop > row) {
+                    p.w().matmulRows(p.x(), p.out(), row - first[i], stop - first[i]);
+                }
+                row = stop;
+            }
+        });
     }
 
     private void rowwise(FloatMatrix x, ThreadPool.RangeBody rows) {

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -91,6 +93,29 @@ class OpsAgreementTest {
                     assertDotsClose(w, x, expected, actual, dtype + " matmul " + rows + "x" + cols + " tokens " + tokens);
                 }
             }
+        }
+    }
+
+    /** Products of different shapes (one without rows) in one job: chunks cross from one product to the next. */
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void matmulsAgreeWithOneMatmulEach(DType dtype) {
+        Random rnd = new Random(6);
+        int[][] shapes = {{37, 33, 1}, {5, 17, 3}, {0, 17, 2}, {129, 7, 9}, {16, 100, 1}, {1, 3, 2}};
+        List<Ops.Product> products = new ArrayList<>();
+        List<FloatMatrix> expected = new ArrayList<>();
+        for (int[] s : shapes) {
+            Weight w = randomWeight(rnd, dtype, s[0], s[1]);
+            FloatMatrix x = random(rnd, s[2], s[1]);
+            FloatMatrix e = new FloatMatrix(s[2], s[0]);
+            SCALAR.matmul(w, x, e);
+            expected.add(e);
+            products.add(new Ops.Product(w, x, new FloatMatrix(s[2], s[0])));
+        }
+        VECTOR.matmuls(products);
+        for (int i = 0; i < shapes.length; i++) {
+            Ops.Product p = products.get(i);
+            assertDotsClose(p.w(), p.x(), expected.get(i), p.out(), dtype + " matmuls, product " + i);
         }
     }
 
