@@ -15,7 +15,8 @@ Writes, under --out (default fixtures/chat):
                                 Written here in the style of the Qwen2.5-Omni / Qwen3-Omni templates;
                                 it is NOT the official Qwen3-Omni file, which is not available offline
   named/tokenizer_config.json   a list of named templates ("default" and "tool_use")
-  raise/chat_template.jinja     a template that calls raise_exception (role alternation check)
+  raise/chat_template.jinja     a template that calls raise_exception (role alternation check), with a
+                                tokenizer_config.json holding only special tokens
   goldens.jsonl                 one conversation a line: {"name", "model" (a folder above), "messages",
                                 "kwargs" (apply_chat_template's keyword arguments), and either
                                 "prompt" (the rendered text) or "error" (the exception transformers raised)}
@@ -362,6 +363,8 @@ def write_models(out, qwen3_dir):
     named["chat_template"] = [{"name": "default", "template": NAMED_DEFAULT}, {"name": "tool_use", "template": NAMED_TOOL_USE}]
     write("named/tokenizer_config.json", json.dumps(named, indent=2, ensure_ascii=False) + "\n")
     write("raise/chat_template.jinja", RAISE)
+    write("raise/tokenizer_config.json", json.dumps(
+        {"tokenizer_class": "Qwen2Tokenizer", "eos_token": "<|im_end|>", "pad_token": "<|endoftext|>"}, indent=2) + "\n")
 
 
 def load_tokenizer(out, model, qwen3_dir, tmp):
