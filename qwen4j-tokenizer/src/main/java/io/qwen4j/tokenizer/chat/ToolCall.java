@@ -1,9 +1,9 @@
 package io.qwen4j.tokenizer.chat;
 
 /**
- * A function call: its name and its arguments as JSON text (as the OpenAI API carries them).
- * Parsed calls spell the arguments as Python's {@code json.dumps} does ({@code ", "} and {@code ": "}), so a
- * call fed back into a conversation renders as the template would render the same arguments given as an object.
+ * A function call: its name and its arguments as JSON text (as the OpenAI API carries them). Parsed
+ * calls keep the arguments exactly as the model wrote them, so a call fed back into the conversation
+ * ({@link ChatMessage.Builder#toolCall(ToolCall)}) renders as the model produced it.
  *
  * @param name      the function's name
  * @param arguments the arguments, JSON text (normally an object)
