@@ -17,6 +17,9 @@ Writes, under --out (default fixtures/chat):
   named/tokenizer_config.json   a list of named templates ("default" and "tool_use")
   raise/chat_template.jinja     a template that calls raise_exception (role alternation check), with a
                                 tokenizer_config.json holding only special tokens
+  jinja_snippets.jsonl          small templates (scoping, numbers, slicing, str/dict methods, filters, tests,
+                                macros, loops, whitespace control) rendered by transformers' Jinja environment,
+                                with their "output" or "error"
   goldens.jsonl                 one conversation a line: {"name", "model" (a folder above), "messages",
                                 "kwargs" (apply_chat_template's keyword arguments), and either
                                 "prompt" (the rendered text) or "error" (the exception transformers raised)}
@@ -342,6 +345,50 @@ def cases():
     return c
 
 
+# Small templates rendered by transformers' own Jinja environment (the one apply_chat_template compiles
+# with), each with the variables below: the semantics an interpreter must share with Jinja2.
+SNIPPET_VARS = {"d": {"a": 1, "b": [2]}, "msgs": [{"role": "user", "content": [1]}], "s": "Hello, World",
+                "n": None, "f": 2.5, "items": [{"name": "b", "v": 2}, {"name": "A", "v": 1}, {"name": "c", "v": None}]}
+SNIPPETS = [
+    "{% set x = 1 %}{% for i in range(3) %}{{ x }}{% set x = i + 10 %}{% endfor %}{{ x }}",
+    "{% for i in range(3) %}{% if i > 0 %}[{{ y }}]{% endif %}{% set y = i %}{% endfor %}",
+    "{{ none }}|{{ true }}|{{ 1.0 }}|{{ 1e20 }}|{{ 1e-5 }}|{{ 0.0001 }}|{{ 123456789012345678.0 }}|{{ [1,'a',none,\"it's\"] }}|{{ {'a':1} }}|{{ 3/2 }}|{{ 7//2 }}|{{ -7 % 3 }}|{{ 2**10 }}|{{ 0.1+0.2 }}|{{ 7.5 // 2 }}|{{ -7.5 % 2 }}",
+    "{{ [1,2] + [3] }}|{{ 'ab' * 3 }}|{{ 'abc'[::-1] }}|{{ [1,2,3][-1] }}|{{ [1,2,3][5] }}|{{ [1,2,3,4,5][1:-1:2] }}|{{ 'héllo'[1:3] }}|{{ [1,2,3][::-2] }}|{{ 'abc'[5:] }}|",
+    "{% for k, v in d.items() %}{{k}}={{v}};{% endfor %}|{{ d.get('a') }}|{{ d.get('z', 'dflt') }}|{{ d.get('z') }}|{{ d.keys()|list }}|{{ d.values()|list }}|{{ d['b'][0] }}|{{ d.b.0 }}",
+    "{{ 'a,b,,c'.split(',') }}|{{ ' a  b '.split() }}|{{ 'a b c'.split(' ', 1) }}|{{ 'a-b-c'.rsplit('-', 1) }}|{{ 'xxaxx'.strip('x') }}|{{ s.upper() }}|{{ s.lower() }}|{{ '-'.join(['1','2']) }}|{{ s.replace('l', 'L', 2) }}|{{ s.find('o') }}|{{ s.count('l') }}|{{ s.title() }}|{{ 'hello world'.capitalize() }}|{{ s.startswith('Hell') }}|{{ s.endswith(('x', 'ld')) }}|{{ '  x \\n'.rstrip() }}|{{ 'a\\nb\\r\\nc'.splitlines() }}|{{ '{} and {}'.format(1, 'two') }}",
+    "{{ 1 == 1.0 }}|{{ 'a' in 'cat' }}|{{ 1 in [1] }}|{{ 'a' in d }}|{{ 'z' not in d }}|{{ y is defined }}|{{ n is none }}|{{ 1 < 2 < 3 }}|{{ 1 < 3 < 2 }}|{{ true == 1 }}|{{ [1, 2] == [1, 2] }}|{{ 'b' > 'a' }}",
+    "{{ {'b':1,'a':'é\"\\n\\t/<>&'}|tojson }}|{{ [1.5, 2, true, none, 1e-7, 1e22]|tojson }}|{{ d|tojson(indent=2) }}|{{ d|tojson(sort_keys=true) }}|{{ 'ü€𝔘'|tojson(ensure_ascii=true) }}|{{ d|tojson(separators=(',', ':')) }}",
+    "{{ y|length }}|[{{ y }}]|{% for a in y %}no{% endfor %}|{{ y ~ 'a' }}|{{ y == y }}|{{ y|default('dflt') }}|{{ ''|default('dflt') }}|{{ ''|default('dflt', true) }}|{{ n|default('x') }}",
+    "{{ [3,1,2]|sort }}|{{ [3,1,2]|sort(reverse=true) }}|{{ ['b','A','c']|sort }}|{{ ['b','A','c']|sort(case_sensitive=true) }}|{{ items|sort(attribute='name')|map(attribute='v')|list }}|{{ ['a','b']|join(', ') }}|{{ 'aXb'|replace('X','-') }}|{{ '  a '|trim }}|{{ 'hello wORLD-x'|title }}|{{ [1,2]|first }}|{{ [1,2]|last }}|{{ 'abc'|reverse }}|{{ [1,1,2,'A','a']|unique|list }}",
+    "{{ items|selectattr('v')|map(attribute='name')|join(',') }}|{{ items|rejectattr('v')|map(attribute='name')|list }}|{{ items|selectattr('v', 'equalto', 2)|list }}|{{ [1,2,3,4]|select('odd')|list }}|{{ [1,2,3,4]|reject('even')|list }}|{{ items|map(attribute='missing', default='?')|list }}|{{ ['a','b']|map('upper')|list }}|{{ [1,2,3]|sum }}|{{ [3,1,2]|max }}|{{ [3,1,2]|min }}|{{ items|length }}",
+    "{{ d|dictsort }}|{{ {'b': 1, 'A': 2}|dictsort(reverse=true) }}|{{ d|items|list }}|{{ 'x\\ny\\n\\nz'|indent(2) }}|{{ 'x\\ny'|indent(2, true) }}|{{ 'a b  c'|wordcount }}|{{ '%s=%d (%.2f)'|format('k', 3, 2.5) }}|{{ '<a href=\"x\">'|e }}|{{ 42|string + 'a' }}|{{ '42'|int + 1 }}|{{ '4.7'|int }}|{{ 'x'|int(7) }}|{{ '2.5'|float }}|{{ 2.5|round }}|{{ 3.14159|round(2) }}|{{ 2.5|round(0, 'floor') }}|{{ -3|abs }}|{{ [1,2,3,4,5]|batch(2)|list }}|{{ 'hi'|center(6) }}|",
+    "{% macro m(a, b='x') %}[{{a}}{{b}}]{% endmacro %}{{ m(1) }}{{ m(2, b='y') }}{{ m(3,4) }}{{ m() }}|{% macro r(n) %}{{ n }}{% if n > 0 %}{{ r(n - 1) }}{% endif %}{% endmacro %}{{ r(3) }}",
+    "{% for i in [1,2,3] %}{% if i == 2 %}{% continue %}{% endif %}{{ loop.index }}{{ loop.last }}{% endfor %}|{% for i in [1,2,3] if i > 1 %}{{loop.length}}{% else %}empty{% endfor %}|{% for i in [] %}x{% else %}empty{% endfor %}|{% for i in 'ab' %}{{ loop.revindex }}{{ loop.cycle('x','y') }}{{ loop.previtem is defined }}{% endfor %}|{% for i in range(10) %}{% if i == 3 %}{% break %}{% endif %}{{ i }}{% endfor %}",
+    "{{ 1 if false }}|{{ 'a' if true else 'b' }}|{{ not 1 is string }}|{{ -2|abs }}|{{ 1 is number }}|{{ true is number }}|{{ true is integer }}|{{ 1.0 is float }}|{{ d is mapping }}|{{ d is iterable }}|{{ 'x' is sequence }}|{{ 3 is divisibleby 3 }}|{{ 'ab' is lower }}|{{ f is sameas f }}|{{ none is sameas none }}|{{ 2 is in [1,2] }}|{{ range is callable }}|{{ 'x' is eq 'x' }}|{{ 5 is gt 3 }}",
+    "{% set a, b = 1, 2 %}{{a}}{{b}}{% set s2 %}blk{{a}}{% endset %}{{ s2 }}|{% set ns = namespace(c=0, l=[]) %}{% for i in range(3) %}{% set ns.c = ns.c + i %}{% endfor %}{{ ns.c }}|{% with q = 5 %}{{ q }}{% endwith %}{{ q is defined }}|{% filter upper %}up{{ a }}{% endfilter %}|{{ (1, 2) }}|{{ (1,) }}|{{ () }}|{{ {'k': (1, 2)}|tojson }}|{{ dict(a=1, b='x') }}",
+    "  {% if true %}\n  x\n  {% endif %}\n  {{ 'y' }}  \n    {#- comment #}  z\n{%+ if true %}keep{% endif %}\n{% if true -%}\n   stripped\n{%- endif %}\n  {% raw %}{{ not rendered }}{% endraw %}\n",
+    "a\n  {# comment on its own line #}\nb\n\t{% set q = 1 %}\nc {{ q }}\n  {{- ' d' }}\n{% for i in [1, 2] %}\n  - {{ i }}\n{% endfor %}\nend\n\n",
+    "{{ 'a' + 1 }}",
+    "{{ y.attr }}",
+    "line1\n{% if true %}\n{{ msgs[0].content.startswith('a') }}\n{% endif %}",
+    "{{ 1 < 'a' }}",
+    "{% for x in n %}{% endfor %}",
+    "{{ raise_exception('custom failure: ' ~ s) }}",
+]
+
+
+def snippets():
+    from transformers.utils.chat_template_utils import _compile_jinja_template
+    out = []
+    for t in SNIPPETS:
+        try:
+            result = {"output": _compile_jinja_template(t).render(**copy.deepcopy(SNIPPET_VARS))}
+        except Exception as e:
+            result = {"error": f"{type(e).__name__}: {e}"}
+        out.append({"template": t, "variables": SNIPPET_VARS, **result})
+    return out
+
+
 def write_models(out, qwen3_dir):
     """Writes the template folders; returns {model: (folder, template passed explicitly or None)}."""
     def write(rel, text):
@@ -422,6 +469,9 @@ def main():
     assert len(names) == len(set(names)), "duplicate golden names"
     with open(os.path.join(args.out, "goldens.jsonl"), "w", encoding="utf-8", newline="\n") as f:
         for x in lines:
+            f.write(json.dumps(x, ensure_ascii=False) + "\n")
+    with open(os.path.join(args.out, "jinja_snippets.jsonl"), "w", encoding="utf-8", newline="\n") as f:
+        for x in snippets():
             f.write(json.dumps(x, ensure_ascii=False) + "\n")
     errors = sum(1 for x in lines if "error" in x)
     print(f"{len(lines)} goldens ({errors} expected errors) written to {args.out}")

@@ -81,7 +81,7 @@ final class Arithmetic {
                         zero(y);
                         yield Math.floorMod(x, y);
                     }
-                    default -> y >= 0 ? power(x, y) : Math.pow(x, y);
+                    default -> y >= 0 ? (Object) power(x, y) : (Object) Math.pow(x, y);
                 };
             } catch (ArithmeticException e) {
                 throw JinjaException.runtime("integer overflow in " + x + " " + op + " " + y);
