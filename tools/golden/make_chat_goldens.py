@@ -15,6 +15,8 @@ Writes, under --out (default fixtures/chat):
                                 Written here in the style of the Qwen2.5-Omni / Qwen3-Omni templates;
                                 it is NOT the official Qwen3-Omni file, which is not available offline
   named/tokenizer_config.json   a list of named templates ("default" and "tool_use")
+  precedence/                   chat_template.jinja AND a tokenizer_config.json with its own chat_template:
+                                transformers uses the .jinja file
   raise/chat_template.jinja     a template that calls raise_exception (role alternation check), with a
                                 tokenizer_config.json holding only special tokens
   jinja_snippets.jsonl          small templates (scoping, numbers, slicing, str/dict methods, filters, tests,
@@ -340,6 +342,7 @@ def cases():
     add("omni_style_unknown_part", [{"role": "user", "content": [{"type": "hologram"}]}], model="omni-style")
     add("named_default", [{"role": "user", "content": "Hi"}], model="named", add_generation_prompt=True)
     add("named_tool_use", [{"role": "user", "content": "Hi"}], model="named", tools=[WEATHER_TOOL, SEARCH_TOOL])
+    add("precedence_jinja_file_wins", [{"role": "user", "content": "Hi"}], model="precedence")
     add("raise_ok", [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}], model="raise")
     add("raise_alternation", [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}], model="raise")
     return c
@@ -409,6 +412,10 @@ def write_models(out, qwen3_dir):
     named = {k: v for k, v in qwen3_config.items() if k != "added_tokens_decoder"}
     named["chat_template"] = [{"name": "default", "template": NAMED_DEFAULT}, {"name": "tool_use", "template": NAMED_TOOL_USE}]
     write("named/tokenizer_config.json", json.dumps(named, indent=2, ensure_ascii=False) + "\n")
+    write("precedence/chat_template.jinja", "from chat_template.jinja: {{ messages[0].content }}")
+    precedence = {k: v for k, v in qwen3_config.items() if k != "added_tokens_decoder"}
+    precedence["chat_template"] = "from tokenizer_config.json"
+    write("precedence/tokenizer_config.json", json.dumps(precedence, indent=2, ensure_ascii=False) + "\n")
     write("raise/chat_template.jinja", RAISE)
     write("raise/tokenizer_config.json", json.dumps(
         {"tokenizer_class": "Qwen2Tokenizer", "eos_token": "<|im_end|>", "pad_token": "<|endoftext|>"}, indent=2) + "\n")

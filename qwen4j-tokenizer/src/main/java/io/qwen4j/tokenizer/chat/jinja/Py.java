@@ -3,7 +3,6 @@ package io.qwen4j.tokenizer.chat.jinja;
 import java.math.BigDecimal;
 import java.util.AbstractList;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -447,9 +446,5 @@ final class Py {
     /** Code points of {@code s}, so that indexing and slicing count characters as Python does. */
     static int[] codePoints(String s) {
         return s.codePoints().toArray();
-    }
-
-    static Iterator<Object> emptyIterator() {
-        return List.<Object>of().iterator();
     }
 }

@@ -174,10 +174,8 @@ final class StringMethods {
             throw JinjaException.runtime((prefix ? "startswith" : "endswith") + " takes at least 1 argument");
         }
         String target = s;
-        if (args.size() > 1) {
-            int[] cps = Py.codePoints(s);
-            Object sliced = Builtins.slice(s, args.get(1), args.size() > 2 ? args.get(2) : null, null);
-            target = cps.length == 0 ? "" : (String) sliced;
+        if (args.size() > 1) { // s.startswith(prefix, start, end) looks at s[start:end]
+            target = (String) Builtins.slice(s, args.get(1), args.size() > 2 ? args.get(2) : null, null);
         }
         List<Object> candidates = args.getFirst() instanceof List<?> l ? new ArrayList<>(l) : List.of(args.getFirst());
         for (Object c : candidates) {
