@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.IntPredicate;
 
 /**
  * Splits Qwen3 output into reasoning, answer and tool calls as it is decoded, delta by delta.
@@ -190,18 +192,9 @@ public final class StreamingChatParser {
             case CONTENT -> content(s);
             case REASONING -> {
                 String r = reasoningStarted ? s : s.replaceFirst("^\\n+", "");
-                int bodyEnd = r.length();
-                while (bodyEnd > 0 && r.charAt(bodyEnd - 1) == '\n') {
-                    bodyEnd--;
+                if (emitHoldingTail(r, c -> c == '\n', ChatEvent.ReasoningDelta::new)) {
+                    reasoningStarted = true;
                 }
-                if (bodyEnd == 0) {
-                    held.append(r);
-                    return;
-                }
-                out.add(new ChatEvent.ReasoningDelta(held + r.substring(0, bodyEnd)));
-                held.setLength(0);
-                held.append(r, bodyEnd, r.length());
-                reasoningStarted = true;
             }
         }
     }
@@ -216,17 +209,26 @@ public final class StreamingChatParser {
             return;
         }
         strip = Strip.NONE;
-        int bodyEnd = c.length();
-        while (bodyEnd > 0 && Character.isWhitespace(c.charAt(bodyEnd - 1))) {
+        emitHoldingTail(c, Character::isWhitespace, ChatEvent.ContentDelta::new);
+    }
+
+    /**
+     * Emits held text plus {@code s} except its tail of {@code tail} characters, which is held until more
+     * text comes (or dropped at a tag). Returns whether anything was emitted.
+     */
+    private boolean emitHoldingTail(String s, IntPredicate tail, Function<String, ChatEvent> event) {
+        int bodyEnd = s.length();
+        while (bodyEnd > 0 && tail.test(s.charAt(bodyEnd - 1))) {
             bodyEnd--;
         }
         if (bodyEnd == 0) {
-            held.append(c);
-            return;
+            held.append(s);
+            return false;
         }
-        out.add(new ChatEvent.ContentDelta(held + c.substring(0, bodyEnd)));
+        out.add(event.apply(held + s.substring(0, bodyEnd)));
         held.setLength(0);
-        held.append(c, bodyEnd, c.length());
+        held.append(s, bodyEnd, s.length());
+        return true;
     }
 
     private void completeCall(boolean closed) {

@@ -274,21 +274,14 @@ final class Parser {
         expect(Kind.OP, "(", "'('");
         List<String> params = new ArrayList<>();
         List<Expr> defaults = new ArrayList<>();
-        while (!current().isOp(")")) {
-            if (!params.isEmpty()) {
-                expect(Kind.OP, ",", "','");
-                if (current().isOp(")")) {
-                    break;
-                }
-            }
+        commaSeparated(")", () -> {
             params.add(expectName());
             if (skipOp("=")) {
                 defaults.add(parseExpression());
             } else if (!defaults.isEmpty()) {
                 throw JinjaException.syntax("non-default argument follows default argument", line);
             }
-        }
-        next();
+        });
         expectBlockEnd();
         int saved = loopDepth;
         loopDepth = 0;
@@ -518,33 +511,17 @@ final class Parser {
                     }
                     case "[" -> {
                         List<Expr> items = new ArrayList<>();
-                        while (!current().isOp("]")) {
-                            if (!items.isEmpty()) {
-                                expect(Kind.OP, ",", "','");
-                                if (current().isOp("]")) {
-                                    break;
-                                }
-                            }
-                            items.add(parseExpression());
-                        }
-                        next();
+                        commaSeparated("]", () -> items.add(parseExpression()));
                         return new ListLit(items);
                     }
                     case "{" -> {
                         List<Expr> keys = new ArrayList<>();
                         List<Expr> values = new ArrayList<>();
-                        while (!current().isOp("}")) {
-                            if (!keys.isEmpty()) {
-                                expect(Kind.OP, ",", "','");
-                                if (current().isOp("}")) {
-                                    break;
-                                }
-                            }
+                        commaSeparated("}", () -> {
                             keys.add(parseExpression());
                             expect(Kind.OP, ":", "':'");
                             values.add(parseExpression());
-                        }
-                        next();
+                        });
                         return new DictLit(keys, values);
                     }
                     default -> {
@@ -611,15 +588,7 @@ final class Parser {
         List<Expr> positional = new ArrayList<>();
         List<String> names = new ArrayList<>();
         List<Expr> keywords = new ArrayList<>();
-        boolean first = true;
-        while (!current().isOp(")")) {
-            if (!first) {
-                expect(Kind.OP, ",", "','");
-                if (current().isOp(")")) {
-                    break;
-                }
-            }
-            first = false;
+        commaSeparated(")", () -> {
             if (current().kind() == Kind.NAME && peek(1).isOp("=")) {
                 names.add(next().value());
                 next();
@@ -630,9 +599,24 @@ final class Parser {
                 }
                 positional.add(parseExpression());
             }
-        }
-        next();
+        });
         return new Args(positional, names, keywords);
+    }
+
+    /** Items separated by commas (a trailing comma allowed) up to and including {@code close}. */
+    private void commaSeparated(String close, Runnable item) {
+        boolean first = true;
+        while (!current().isOp(close)) {
+            if (!first) {
+                expect(Kind.OP, ",", "','");
+                if (current().isOp(close)) {
+                    break;
+                }
+            }
+            first = false;
+            item.run();
+        }
+        expect(Kind.OP, close, "'" + close + "'");
     }
 
     private Expr parseFilterExpr(Expr node) {
