@@ -35,3 +35,6 @@ demo="$root/qwen4j-cli/src/main/resources/io/qwen4j/cli/demo"
 rm -rf "$demo" && "$py" "$here/make_qwen3.py" --out "$demo" --no-goldens --seed 7 \
   --vocab 2048 --hidden 128 --intermediate 384 --layers 4 --heads 4 --kv-heads 2 --head-dim 32
 echo "demo model written to $demo"
+
+# Chat templates: goldens rendered by apply_chat_template (no model needed).
+"$py" "$here/make_chat_goldens.py" --out "$root/fixtures/chat"
