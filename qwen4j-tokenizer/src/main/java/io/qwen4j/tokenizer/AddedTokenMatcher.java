@@ -1,0 +1,61 @@
+package io.qwen4j.tokenizer;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Finds added tokens in text the way tokenizers' AddedVocabulary does (an Aho-Corasick automaton in
+ * LeftmostLongest mode): the match that starts first, and of those the longest.
+ */
+final class AddedTokenMatcher {
+    /** No match. */
+    static final long NONE = -1;
+
+    /** The tokens, longest first, so the first one that matches at a position is the longest there. */
+    private final AddedToken[] tokens;
+    /** The first char of every token, to skip positions quickly. */
+    private final BitSet firstChars = new BitSet();
+
+    AddedTokenMatcher(List<AddedToken> tokens) {
+        List<AddedToken> sorted = new ArrayList<>(tokens);
+        sorted.sort(Comparator.comparingInt((AddedToken t) -> t.content().length()).reversed());
+        this.tokens = sorted.toArray(AddedToken[]::new);
+        for (AddedToken t : tokens) {
+            firstChars.set(t.content().charAt(0));
+        }
+    }
+
+    boolean isEmpty() {
+        return tokens.length == 0;
+    }
+
+    /**
+     * The first match at or after {@code from}, packed as {@code start << 32 | index}, where
+     * {@link #token(long)} gives the token; {@link #NONE} when there is none.
+     */
+    long find(String text, int from) {
+        if (tokens.length == 0) {
+            return NONE;
+        }
+        for (int i = from; i < text.length(); i++) {
+            if (firstChars.get(text.charAt(i))) {
+                for (int k = 0; k < tokens.length; k++) {
+                    if (text.startsWith(tokens[k].content(), i)) {
+                        return (long) i << 32 | k;
+                    }
+                }
+            }
+        }
+        return NONE;
+    }
+
+    AddedToken token(long match) {
+        return tokens[(int) match];
+    }
+
+    static int start(long match) {
+        return (int) (match >>> 32);
+    }
+}
