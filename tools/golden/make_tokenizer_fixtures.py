@@ -13,6 +13,7 @@ hf_reference.jsonl holds one JSON object a line, by "kind":
   decode   {ids, skip_special_tokens, text}: decode() with and without skipping special tokens,
            including ids whose bytes are not valid UTF-8 (errors="replace" semantics)
   stream   {name, ids, prefix_decodes}: decode(ids[:k]) for every k, for the streaming detokenizer
+Note that tokenizers' decode skips special tokens by default; every call here says which it wants.
 
 Usage: make_tokenizer_fixtures.py [--shared DIR] [--out DIR]
 """
@@ -77,6 +78,7 @@ EDGE_CASES = {
     "emoji": "👍🏽 👨‍👩‍👧‍👦 🇺🇸🇫🇷 ❤️ 🏳️‍🌈 x🙂y",
     "combining": "e\u0301 a\u0308 n\u0303 \u1e0b\u0323 q\u0307\u0323 \u0915\u093c",
     "unicode16_letters": "a\ua7cbb x\U00010d4ab a\u1c89b",
+    "case_folding_lookalikes": "x'\u1e9ea x'\u212aa x'\u0130a x'\ufb05a x'\u01f0a",
     "unicode_new_marks": "a\u1dfa\u0301 \U00016ff0x \U00011938 \U00011935\U00011930",
     "added_tokens_in_text": "<|im_start|>user\nhi<|im_end|>\n<think>\nhmm\n</think>\n\n<tool_call>{}</tool_call><|endoftext|>",
     "added_token_fragments": "<|im_start|<|im_end> <think <|endoftext|><|endoftext|> <<|im_start|>>",
@@ -114,6 +116,14 @@ def decode_rows(tok, chat_golden):
     return rows
 
 
+def byte_char(b):
+    """The GPT-2 byte-to-unicode map: printable bytes stand for themselves, the other 68 become U+0100..U+0143."""
+    printable = list(range(0x21, 0x7F)) + list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100))
+    if b in printable:
+        return chr(b)
+    return chr(0x100 + [x for x in range(256) if x not in printable].index(b))
+
+
 def stream_rows(tok, snippets, golden):
     rows = []
     by_id = {g["id"]: g for g in golden}
@@ -121,10 +131,15 @@ def stream_rows(tok, snippets, golden):
     for s in wanted[:12]:
         ids = by_id[s["id"]]["ids"][:80]
         rows.append({"kind": "stream", "name": s["id"], "ids": ids,
-                     "prefix_decodes": [tok.decode(ids[:k]) for k in range(len(ids) + 1)]})
+                     "prefix_decodes": [tok.decode(ids[:k], skip_special_tokens=False) for k in range(len(ids) + 1)]})
+    # one token per byte: every boundary inside a 2-, 3- and 4-byte character, then a truncated one
+    text_bytes = "é中文🙂ไทย👨‍👩‍👧".encode("utf-8") + "🙂".encode("utf-8")[:3]
+    byte_ids = [tok.token_to_id(byte_char(b)) for b in text_bytes]
+    rows.append({"kind": "stream", "name": "byte_by_byte", "ids": byte_ids,
+                 "prefix_decodes": [tok.decode(byte_ids[:k], skip_special_tokens=False) for k in range(len(byte_ids) + 1)]})
     mixed = tok.encode("<think>思考🤔</think>答案：42👍🏽<|im_end|>", add_special_tokens=False).ids
     rows.append({"kind": "stream", "name": "special_and_emoji", "ids": mixed,
-                 "prefix_decodes": [tok.decode(mixed[:k]) for k in range(len(mixed) + 1)]})
+                 "prefix_decodes": [tok.decode(mixed[:k], skip_special_tokens=False) for k in range(len(mixed) + 1)]})
     return rows
 
 
@@ -157,7 +172,7 @@ def main():
         assert s["id"] == g["id"]
         assert tok.encode(s["text"], add_special_tokens=False).ids == g["ids"], "golden ids of " + s["id"] + " do not reproduce"
         rows.append({"kind": "snippet", "id": s["id"], "hf_nfc": tok.normalizer.normalize_str(s["text"]),
-                     "decoded": tok.decode(g["ids"])})
+                     "decoded": tok.decode(g["ids"], skip_special_tokens=False)})
     rows += edge_rows(tok, chat_golden)
     rows += decode_rows(tok, chat_golden)
     rows += stream_rows(tok, snippets, golden)
