@@ -17,6 +17,8 @@ final class AddedTokenMatcher {
     private final AddedToken[] tokens;
     /** The first char of every token, to skip positions quickly. */
     private final BitSet firstChars = new BitSet();
+    /** The same chars as a list, when there are few (Qwen: just '<'): then String.indexOf finds candidates. */
+    private final char[] fewFirstChars;
 
     AddedTokenMatcher(List<AddedToken> tokens) {
         List<AddedToken> sorted = new ArrayList<>(tokens);
@@ -25,6 +27,9 @@ final class AddedTokenMatcher {
         for (AddedToken t : tokens) {
             firstChars.set(t.content().charAt(0));
         }
+        StringBuilder few = new StringBuilder();
+        firstChars.stream().forEach(c -> few.append((char) c));
+        fewFirstChars = few.length() <= 4 ? few.toString().toCharArray() : null;
     }
 
     boolean isEmpty() {
@@ -39,16 +44,34 @@ final class AddedTokenMatcher {
         if (tokens.length == 0) {
             return NONE;
         }
-        for (int i = from; i < text.length(); i++) {
-            if (firstChars.get(text.charAt(i))) {
-                for (int k = 0; k < tokens.length; k++) {
-                    if (text.startsWith(tokens[k].content(), i)) {
-                        return (long) i << 32 | k;
-                    }
+        for (int i = nextCandidate(text, from); i >= 0; i = nextCandidate(text, i + 1)) {
+            for (int k = 0; k < tokens.length; k++) {
+                if (text.startsWith(tokens[k].content(), i)) {
+                    return (long) i << 32 | k;
                 }
             }
         }
         return NONE;
+    }
+
+    /** The first position at or after {@code from} holding the first char of some token, or -1. */
+    private int nextCandidate(String text, int from) {
+        if (fewFirstChars != null) {
+            int best = -1;
+            for (char c : fewFirstChars) {
+                int at = text.indexOf(c, from);
+                if (at >= 0 && (best < 0 || at < best)) {
+                    best = at;
+                }
+            }
+            return best;
+        }
+        for (int i = from; i < text.length(); i++) {
+            if (firstChars.get(text.charAt(i))) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     AddedToken token(long match) {

@@ -1,23 +1,20 @@
 package io.qwen4j.tokenizer;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-
 /**
  * Byte-level BPE over one pre-token (mirrors tokenizers' BPE model with the ByteLevel pre-tokenizer): the
  * UTF-8 bytes of the piece start as one symbol each (the vocabulary id of the byte's GPT-2 character),
  * then the adjacent pair with the lowest merge rank, leftmost on ties, merges until no pair does.
- * Results are cached per piece, like tokenizers' word cache.
+ * Results are cached per piece, like tokenizers' word cache ({@link PieceCache}).
  */
 final class BytePairEncoder {
     /** Pieces longer than this (in bytes) merge with a heap; shorter ones by scanning, which is faster. */
     private static final int HEAP_THRESHOLD = 64;
-    /** Entries the piece cache holds at most; past that, new pieces are not cached (as tokenizers does). */
-    private static final int CACHE_CAPACITY = 50_000;
+    /** log2 of the piece cache's entries: 65536 entries, a few MB. */
+    private static final int CACHE_LOG2_SIZE = 16;
 
     private final int[] byteIds;
     private final MergeTable merges;
-    private final Map<String, int[]> cache = new ConcurrentHashMap<>();
+    private final PieceCache cache = new PieceCache(CACHE_LOG2_SIZE);
 
     /** @param byteIds the vocabulary id of each byte's single-character token */
     BytePairEncoder(int[] byteIds, MergeTable merges) {
@@ -31,15 +28,19 @@ final class BytePairEncoder {
             out.add(byteIds[text.charAt(start)]);
             return;
         }
-        String piece = text.substring(start, end);
-        int[] ids = cache.get(piece);
+        int hash = PieceCache.hash(text, start, end);
+        int[] ids = cache.get(text, start, end, hash);
         if (ids == null) {
+            String piece = text.substring(start, end);
             ids = encodeBytes(Utf8.encode(piece));
-            if (cache.size() < CACHE_CAPACITY) {
-                cache.put(piece, ids);
-            }
+            cache.put(piece, hash, ids);
         }
         out.addAll(ids);
+    }
+
+    /** Empties the piece cache (for benchmarks that measure BPE itself). */
+    void clearCache() {
+        cache.clear();
     }
 
     int[] encodeBytes(byte[] bytes) {

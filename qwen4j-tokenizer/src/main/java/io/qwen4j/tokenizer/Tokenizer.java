@@ -26,7 +26,10 @@ public final class Tokenizer {
     /** The bytes each id decodes to (tokenizers' ByteLevel decoder), by id. */
     private final byte[][] tokenBytes;
     private final boolean[] special;
-    private final Map<String, Integer> ids;
+    /** Byte-level BPE token strings to ids. */
+    private final Map<String, Integer> vocab;
+    /** Added tokens' contents to ids (they win over vocab entries with the same text). */
+    private final Map<String, Integer> addedIds = new HashMap<>();
     private final List<AddedToken> addedTokens;
     private final AddedTokenMatcher rawTokens;
     private final AddedTokenMatcher normalizedTokens;
@@ -50,12 +53,12 @@ public final class Tokenizer {
         }
         tokens = new String[size];
         special = new boolean[size];
-        ids = new HashMap<>(vocab);
+        this.vocab = vocab;
         vocab.forEach((token, id) -> tokens[id] = token);
         for (AddedToken t : addedTokens) {
             tokens[t.id()] = t.content();
             special[t.id()] = t.special();
-            ids.put(t.content(), t.id());
+            addedIds.put(t.content(), t.id());
         }
         tokenBytes = new byte[size][];
         for (int id = 0; id < size; id++) {
@@ -85,7 +88,7 @@ public final class Tokenizer {
      * @param source names the origin in error messages (a file name)
      */
     public static Tokenizer of(Map<String, Integer> vocab, List<Merge> merges, List<AddedToken> addedTokens, String source) {
-        return new Tokenizer(source, vocab, merges, addedTokens);
+        return new Tokenizer(source, Map.copyOf(vocab), List.copyOf(merges), addedTokens);
     }
 
     /** GGUF's {@code tokenizer.ggml.token_type} for a control token: a special added token. */
@@ -227,7 +230,7 @@ public final class Tokenizer {
 
     /** The id of a token string (byte-level form for BPE tokens, e.g. {@code "Ġhello"}; content for added tokens). */
     public OptionalInt tokenId(String token) {
-        Integer id = ids.get(token);
+        Integer id = addedIds.getOrDefault(token, vocab.get(token));
         return id == null ? OptionalInt.empty() : OptionalInt.of(id);
     }
 
@@ -260,6 +263,11 @@ public final class Tokenizer {
                     + " (ids 0.." + (tokens.length - 1) + ")");
         }
         return tokenBytes[id];
+    }
+
+    /** Empties the per-piece BPE cache (benchmarks of a cold cache). */
+    void clearCache() {
+        bpe.clearCache();
     }
 
     @Override

@@ -1,8 +1,14 @@
 package io.qwen4j.tokenizer;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qwen4j.common.ModelFileException;
-import io.qwen4j.formats.Json;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,6 +28,16 @@ import java.util.zip.GZIPInputStream;
  * rather than tokenised differently from the reference.
  */
 record TokenizerJson(Path file, Map<String, Integer> vocab, List<Merge> merges, List<AddedToken> addedTokens) {
+    /**
+     * Jackson without field-name canonicalisation: the 150k vocabulary keys are each seen once, so
+     * interning them costs more than it saves (a third of the load time).
+     */
+    private static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
+                    .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
+                    .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+                    .build())
+            .build();
 
     /** The file itself, or the tokenizer.json (or tokenizer.json.gz) of a model folder. */
     static Path resolve(Path path) {
@@ -38,27 +54,49 @@ record TokenizerJson(Path file, Map<String, Integer> vocab, List<Merge> merges, 
 
     static TokenizerJson read(Path path) {
         Path file = resolve(path);
-        JsonNode root = parse(file);
         String where = file.toString();
-        checkPipeline(root, where);
-        JsonNode model = root.path("model");
-        return new TokenizerJson(file, vocab(model.path("vocab"), where), merges(model.path("merges"), where),
-                addedTokens(root.path("added_tokens"), where));
-    }
-
-    private static JsonNode parse(Path file) {
-        try (InputStream in = open(file)) {
-            JsonNode root = Json.MAPPER.readTree(in);
-            if (root == null || !root.isObject()) {
-                throw new ModelFileException(file + " is not a JSON object");
-            }
-            return root;
+        try (InputStream in = open(file); JsonParser parser = MAPPER.createParser(in)) {
+            return parse(parser, file, where);
         } catch (NoSuchFileException e) {
             throw new ModelFileException(file + " does not exist");
         } catch (IOException e) {
             String message = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
             throw new ModelFileException(file + " is not a readable tokenizer.json: " + message);
         }
+    }
+
+    /**
+     * Streams through the file: the large vocab and merges go straight into their collections, every
+     * other part becomes a small JSON tree for the checks.
+     */
+    private static TokenizerJson parse(JsonParser p, Path file, String where) throws IOException {
+        require(p.nextToken() == JsonToken.START_OBJECT, where, "not a JSON object");
+        ObjectNode root = MAPPER.createObjectNode();
+        ObjectNode model = MAPPER.createObjectNode();
+        Map<String, Integer> vocab = Map.of();
+        List<Merge> merges = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken value = p.nextToken();
+            if (name.equals("model") && value == JsonToken.START_OBJECT) {
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    p.nextToken();
+                    switch (field) {
+                        case "vocab" -> vocab = vocab(p, where);
+                        case "merges" -> merges = merges(p, where);
+                        default -> model.set(field, p.readValueAsTree());
+                    }
+                }
+                root.set("model", model);
+            } else {
+                root.set(name, p.readValueAsTree());
+            }
+        }
+        checkPipeline(root, where);
+        require(!vocab.isEmpty(), where, "model.vocab is missing or empty");
+        require(merges != null, where, "model.merges is missing");
+        return new TokenizerJson(file, vocab, merges, addedTokens(root.path("added_tokens"), where));
     }
 
     /** Reads gzip when the file starts with the gzip magic bytes, whatever its name. */
@@ -110,27 +148,32 @@ record TokenizerJson(Path file, Map<String, Integer> vocab, List<Merge> merges, 
         }
     }
 
-    private static Map<String, Integer> vocab(JsonNode vocab, String where) {
-        require(vocab.isObject() && !vocab.isEmpty(), where, "model.vocab is missing or empty");
-        Map<String, Integer> out = new HashMap<>(vocab.size() * 2);
-        for (Map.Entry<String, JsonNode> e : vocab.properties()) {
-            require(e.getValue().canConvertToInt(), where, "vocab entry \"" + e.getKey() + "\" has no integer id");
-            out.put(e.getKey(), e.getValue().asInt());
+    private static Map<String, Integer> vocab(JsonParser p, String where) throws IOException {
+        require(p.currentToken() == JsonToken.START_OBJECT, where, "model.vocab is not an object");
+        Map<String, Integer> out = new HashMap<>(1 << 18);
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String token = p.currentName();
+            require(p.nextToken() == JsonToken.VALUE_NUMBER_INT, where, "vocab entry \"" + token + "\" has no integer id");
+            out.put(token, p.getIntValue());
         }
         return out;
     }
 
     /** Merges as {@code "left right"} strings (older files) or {@code ["left", "right"]} pairs (tokenizers >= 0.20). */
-    private static List<Merge> merges(JsonNode merges, String where) {
-        require(merges.isArray(), where, "model.merges is missing");
-        List<Merge> out = new ArrayList<>(merges.size());
-        for (JsonNode m : merges) {
-            if (m.isTextual()) {
-                out.add(Merge.parse(m.asText(), where));
+    private static List<Merge> merges(JsonParser p, String where) throws IOException {
+        require(p.currentToken() == JsonToken.START_ARRAY, where, "model.merges is not an array");
+        List<Merge> out = new ArrayList<>(1 << 18);
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+            if (t == JsonToken.VALUE_STRING) {
+                out.add(Merge.parse(p.getText(), where));
             } else {
-                require(m.isArray() && m.size() == 2 && m.get(0).isTextual() && m.get(1).isTextual(), where,
-                        "merge " + out.size() + " is neither \"a b\" nor [\"a\", \"b\"]: " + m);
-                out.add(new Merge(m.get(0).asText(), m.get(1).asText()));
+                boolean pair = t == JsonToken.START_ARRAY && p.nextToken() == JsonToken.VALUE_STRING;
+                String left = pair ? p.getText() : "";
+                pair = pair && p.nextToken() == JsonToken.VALUE_STRING;
+                String right = pair ? p.getText() : "";
+                require(pair && p.nextToken() == JsonToken.END_ARRAY, where,
+                        "merge " + out.size() + " is neither \"a b\" nor [\"a\", \"b\"]");
+                out.add(new Merge(left, right));
             }
         }
         return out;
