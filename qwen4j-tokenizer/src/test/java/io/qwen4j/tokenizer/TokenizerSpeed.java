@@ -1,0 +1,75 @@
+package io.qwen4j.tokenizer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Encode throughput of one thread over a JSONL corpus, for tools/bench/tokenizer-speed.sh (which runs
+ * Hugging Face tokenizers the same way). Not a test: a main.
+ *
+ * <p>Prints {@code load_s}, then {@code warm_mb_s} (the median over runs of repeated passes, piece cache
+ * on, as in steady use) and {@code cold_mb_s} (the median of single passes with the cache emptied first).
+ *
+ * <p>Usage: TokenizerSpeed TOKENIZER_JSON CORPUS_JSONL [RUNS]
+ */
+public final class TokenizerSpeed {
+    private TokenizerSpeed() {}
+
+    public static void main(String[] args) {
+        if (args.length < 2) {
+            System.err.println("usage: TokenizerSpeed TOKENIZER_JSON CORPUS_JSONL [RUNS]");
+            System.exit(2);
+        }
+        long t0 = System.nanoTime();
+        Tokenizer tokenizer = Tokenizer.load(Path.of(args[0]));
+        double loadSeconds = (System.nanoTime() - t0) / 1e9;
+        List<String> texts = TokenizerFixtures.jsonl(Path.of(args[1])).stream().map(r -> r.path("text")).map(JsonNode::asText).toList();
+        int runs = args.length > 2 ? Integer.parseInt(args[2]) : 7;
+        long bytes = texts.stream().mapToLong(t -> t.getBytes(StandardCharsets.UTF_8).length).sum();
+
+        long sink = 0;
+        long warmupEnd = System.nanoTime() + 3_000_000_000L; // JIT warm-up, cache on
+        while (System.nanoTime() < warmupEnd) {
+            sink += pass(tokenizer, texts);
+            tokenizer.clearCache();
+            sink += pass(tokenizer, texts);
+        }
+        double[] warm = new double[runs];
+        double[] cold = new double[runs];
+        for (int r = 0; r < runs; r++) {
+            long start = System.nanoTime();
+            int passes = 0;
+            do {
+                sink += pass(tokenizer, texts);
+                passes++;
+            } while (System.nanoTime() - start < 1_000_000_000L);
+            warm[r] = bytes * passes / 1e6 / ((System.nanoTime() - start) / 1e9);
+            tokenizer.clearCache();
+            long coldStart = System.nanoTime();
+            sink += pass(tokenizer, texts);
+            cold[r] = bytes / 1e6 / ((System.nanoTime() - coldStart) / 1e9);
+        }
+        System.out.printf("load_s %.2f%nwarm_mb_s %.2f%ncold_mb_s %.2f%ncorpus_bytes %d%ntokens %d%n",
+                loadSeconds, median(warm), median(cold), bytes, pass(tokenizer, texts));
+        if (sink == 42) {
+            System.out.println();
+        }
+    }
+
+    private static long pass(Tokenizer tokenizer, List<String> texts) {
+        long tokens = 0;
+        for (String t : texts) {
+            tokens += tokenizer.encode(t).length;
+        }
+        return tokens;
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+}
