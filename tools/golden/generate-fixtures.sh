@@ -19,6 +19,9 @@ rm -rf "$out/qwen3-untied-sharded" && "$py" "$here/make_qwen3.py" --out "$out/qw
   --no-tied --rope-theta 10000 --rms-eps 1e-5 --shard-size 60KB
 echo "fixtures written to $out"
 
+# The tokenizer: the Qwen3 tokenizer.json, the corpus and what HF tokenizers makes of them.
+"$py" "$here/make_tokenizer_fixtures.py"
+
 # The demo model embedded in the CLI (no goldens): big enough that tokens/s means something.
 demo="$root/qwen4j-cli/src/main/resources/io/qwen4j/cli/demo"
 rm -rf "$demo" && "$py" "$here/make_qwen3.py" --out "$demo" --no-goldens --seed 7 \
