@@ -9,7 +9,8 @@ reference rows come from the same library.
 hf_reference.jsonl holds one JSON object a line, by "kind":
   snippet  {id, hf_nfc, decoded}: the tokenizer's own NFC of a corpus snippet, and decode(golden ids)
   encode   {name, text, ids}: edge cases (contractions, Unicode whitespace, added tokens inside text,
-           chat prompts), encoded with add_special_tokens=False
+           chat prompts) and 400 seeded random strings over an alphabet of tricky characters,
+           encoded with add_special_tokens=False
   decode   {ids, skip_special_tokens, text}: decode() with and without skipping special tokens,
            including ids whose bytes are not valid UTF-8 (errors="replace" semantics)
   stream   {name, ids, prefix_decodes}: decode(ids[:k]) for every k, for the streaming detokenizer
@@ -87,6 +88,27 @@ EDGE_CASES = {
     "long_space_run": " " * 100 + "x" + "\t" * 50 + "\n" * 20,
     "code": "def f(x):\n    return x**2  # square\n\n\tif (a && b) { c(); }\n",
 }
+
+
+# Alphabet for random texts: the characters where the pre-tokenizer's alternatives meet.
+RANDOM_ALPHABET = (
+    list("aZé'sStTrRvVmMlLdD") + ["\u017f"]                       # letters, contraction letters, long s
+    + list("0123\u0660\u00b2\u2160")                                 # digits and other numbers
+    + list(" \t\n\r\u00a0\u3000\u2028\u0085\u000b")                # white space, ASCII and Unicode
+    + list(".,!?-_*#@$%^&()[]{}<>|/\\\"`~;:")                        # punctuation
+    + ["\u0301", "\u0308", "\u0323", "\u1dfa", "\u200b", "\u180e", "\ufeff"]  # marks, format chars
+    + list("中文字한글ไทยру") + ["\U0001f600", "\U0001f44d\U0001f3fd", "\U00010d4a"]
+    + ["<|im_start|>", "<think>", "<|endoftext|>", "<|im_", "</think", "'ll", "'re", "'ve"]
+)
+
+
+def random_rows(tok, count=400):
+    rng = random.Random(20240601)
+    rows = []
+    for i in range(count):
+        text = "".join(rng.choice(RANDOM_ALPHABET) for _ in range(rng.randint(1, 40)))
+        rows.append({"kind": "encode", "name": f"random_{i}", "text": text, "ids": tok.encode(text, add_special_tokens=False).ids})
+    return rows
 
 
 def edge_rows(tok, chat_golden):
@@ -174,6 +196,7 @@ def main():
         rows.append({"kind": "snippet", "id": s["id"], "hf_nfc": tok.normalizer.normalize_str(s["text"]),
                      "decoded": tok.decode(g["ids"], skip_special_tokens=False)})
     rows += edge_rows(tok, chat_golden)
+    rows += random_rows(tok)
     rows += decode_rows(tok, chat_golden)
     rows += stream_rows(tok, snippets, golden)
     with open(os.path.join(out, "hf_reference.jsonl"), "w", encoding="utf-8") as f:
