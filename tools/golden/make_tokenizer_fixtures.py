@@ -13,6 +13,7 @@ hf_reference.jsonl holds one JSON object a line, by "kind":
            encoded with add_special_tokens=False
   decode   {ids, skip_special_tokens, text}: decode() with and without skipping special tokens,
            including ids whose bytes are not valid UTF-8 (errors="replace" semantics)
+  normalized_added {token, text, ids}: encodings with one more added token, matched after NFC
   stream   {name, ids, prefix_decodes}: decode(ids[:k]) for every k, for the streaming detokenizer
 Note that tokenizers' decode skips special tokens by default; every call here says which it wants.
 
@@ -111,6 +112,18 @@ def random_rows(tok, count=400):
     return rows
 
 
+def normalized_added_token_rows(tok_json):
+    """An extra added token matched after NFC (normalized=True, the default of tokenizers' add_tokens)."""
+    from tokenizers import AddedToken
+    tok = Tokenizer.from_file(tok_json)
+    tok.add_tokens([AddedToken("\u00e9!", normalized=True, special=False)])
+    token = {"id": tok.token_to_id("\u00e9!"), "content": "\u00e9!", "special": False, "normalized": True}
+    rows = []
+    for text in ("caf\u00e9! x", "cafe\u0301! x", "<think>e\u0301!</think>", "e\u0301\u0301!"):
+        rows.append({"kind": "normalized_added", "token": token, "text": text, "ids": tok.encode(text, add_special_tokens=False).ids})
+    return rows
+
+
 def edge_rows(tok, chat_golden):
     rows = []
     for name, text in EDGE_CASES.items():
@@ -197,6 +210,7 @@ def main():
                      "decoded": tok.decode(g["ids"], skip_special_tokens=False)})
     rows += edge_rows(tok, chat_golden)
     rows += random_rows(tok)
+    rows += normalized_added_token_rows(tok_json)
     rows += decode_rows(tok, chat_golden)
     rows += stream_rows(tok, snippets, golden)
     with open(os.path.join(out, "hf_reference.jsonl"), "w", encoding="utf-8") as f:

@@ -51,6 +51,10 @@ public final class Tokenizer {
             }
             size = Math.max(size, t.id() + 1);
         }
+        if (size > 2 * (vocab.size() + addedTokens.size()) + 1024) {
+            throw new ModelFileException(source + ": token id " + (size - 1) + " is far beyond the "
+                    + (vocab.size() + addedTokens.size()) + " tokens of the file");
+        }
         tokens = new String[size];
         special = new boolean[size];
         this.vocab = vocab;
@@ -175,7 +179,7 @@ public final class Tokenizer {
         while (pos < text.length()) {
             long match = normalizedTokens.find(text, pos);
             int end = match == AddedTokenMatcher.NONE ? text.length() : AddedTokenMatcher.start(match);
-            encodePieces(pos == 0 && end == text.length() ? text : text.substring(pos, end), out);
+            encodePieces(text.substring(pos, end), out);
             if (match == AddedTokenMatcher.NONE) {
                 break;
             }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.qwen4j.formats.Json;
 import org.junit.jupiter.api.Test;
 
 /** Edge cases, special tokens and decoding, against tokenizers' outputs in hf_reference.jsonl. */
@@ -35,7 +34,7 @@ class ReferenceCasesTest {
 
     @Test
     void specialFlagsAreThoseOfTheFile() {
-        JsonNode root = Json.parse(gunzip(), "tokenizer.json");
+        JsonNode root = TokenizerFixtures.qwen3JsonTree();
         int count = 0;
         for (JsonNode t : root.path("added_tokens")) {
             int id = t.path("id").asInt();
@@ -54,18 +53,10 @@ class ReferenceCasesTest {
 
     @Test
     void vocabularyTokensRoundTrip() {
-        JsonNode vocab = Json.parse(gunzip(), "tokenizer.json").path("model").path("vocab");
+        JsonNode vocab = TokenizerFixtures.qwen3JsonTree().path("model").path("vocab");
         for (var e : vocab.properties()) {
             assertEquals(e.getValue().asInt(), tokenizer.tokenId(e.getKey()).orElseThrow());
             assertEquals(e.getKey(), tokenizer.tokenText(e.getValue().asInt()));
-        }
-    }
-
-    static String gunzip() {
-        try (var in = new java.util.zip.GZIPInputStream(java.nio.file.Files.newInputStream(TokenizerFixtures.qwen3Json()))) {
-            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
     }
 }

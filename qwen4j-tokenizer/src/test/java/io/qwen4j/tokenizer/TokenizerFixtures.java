@@ -16,6 +16,7 @@ import java.util.zip.GZIPInputStream;
 /** The tokenizer fixtures (fixtures/tokenizer, made by tools/golden/make_tokenizer_fixtures.py). */
 final class TokenizerFixtures {
     private static Tokenizer qwen3;
+    private static JsonNode qwen3Tree;
 
     private TokenizerFixtures() {}
 
@@ -33,6 +34,23 @@ final class TokenizerFixtures {
             qwen3 = Tokenizer.load(qwen3Json());
         }
         return qwen3;
+    }
+
+    /** The Qwen3 tokenizer.json as text. */
+    static String qwen3JsonText() {
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(qwen3Json()))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The Qwen3 tokenizer.json as a JSON tree, parsed once (read-only: tests that change it copy it). */
+    static synchronized JsonNode qwen3JsonTree() {
+        if (qwen3Tree == null) {
+            qwen3Tree = Json.parse(qwen3JsonText(), "tokenizer.json");
+        }
+        return qwen3Tree;
     }
 
     /** The rows of a JSONL file (gzipped when its name ends in .gz). */

@@ -39,14 +39,14 @@ class TokenizerLoadTest {
     @Test
     void plainJsonInAModelFolderReadsLikeTheGzippedFile() throws IOException {
         Path folder = Files.createDirectories(tmp.resolve("model"));
-        Files.writeString(folder.resolve("tokenizer.json"), ReferenceCasesTest.gunzip());
+        Files.writeString(folder.resolve("tokenizer.json"), TokenizerFixtures.qwen3JsonText());
         assertSameEncodings(Tokenizer.load(folder));
         assertSameEncodings(Tokenizer.load(folder.resolve("tokenizer.json")));
     }
 
     @Test
     void mergesAsStringsReadLikeMergesAsPairs() throws IOException {
-        ObjectNode root = (ObjectNode) Json.parse(ReferenceCasesTest.gunzip(), "tokenizer.json");
+        ObjectNode root = TokenizerFixtures.qwen3JsonTree().deepCopy();
         var merges = root.withObjectProperty("model").withArrayProperty("merges");
         List<String> asStrings = new ArrayList<>();
         merges.forEach(m -> asStrings.add(m.get(0).asText() + " " + m.get(1).asText()));
@@ -59,7 +59,7 @@ class TokenizerLoadTest {
 
     @Test
     void ggufStyleTokenListGivesTheSameTokenizer() {
-        JsonNode root = Json.parse(ReferenceCasesTest.gunzip(), "tokenizer.json");
+        JsonNode root = TokenizerFixtures.qwen3JsonTree();
         List<String> tokens = new ArrayList<>();
         int[] types = new int[reference.vocabSize()];
         for (int id = 0; id < reference.vocabSize(); id++) {
@@ -79,6 +79,24 @@ class TokenizerLoadTest {
     }
 
     @Test
+    void addedTokenMatchedAfterNormalisation() {
+        JsonNode root = TokenizerFixtures.qwen3JsonTree();
+        java.util.Map<String, Integer> vocab = new java.util.HashMap<>();
+        root.path("model").path("vocab").properties().forEach(e -> vocab.put(e.getKey(), e.getValue().asInt()));
+        List<Merge> merges = new ArrayList<>();
+        root.path("model").path("merges").forEach(m -> merges.add(new Merge(m.get(0).asText(), m.get(1).asText())));
+        List<JsonNode> rows = TokenizerFixtures.reference("normalized_added");
+        JsonNode extra = rows.getFirst().path("token");
+        List<AddedToken> added = new ArrayList<>(reference.addedTokens());
+        added.add(new AddedToken(extra.path("id").asInt(), extra.path("content").asText(), extra.path("special").asBoolean(),
+                extra.path("normalized").asBoolean()));
+        Tokenizer tokenizer = Tokenizer.of(vocab, merges, added, "test");
+        for (JsonNode row : rows) {
+            assertArrayEquals(TokenizerFixtures.ints(row.path("ids")), tokenizer.encode(row.path("text").asText()), row.path("text").asText());
+        }
+    }
+
+    @Test
     void missingFileAndFolderWithoutTokenizerAreNamed() {
         assertOneLine(assertThrows(ModelFileException.class, () -> Tokenizer.load(tmp.resolve("nowhere.json"))), "nowhere.json");
         assertOneLine(assertThrows(ModelFileException.class, () -> Tokenizer.load(tmp)), "tokenizer.json");
@@ -87,14 +105,14 @@ class TokenizerLoadTest {
     @Test
     void truncatedJsonIsNamed() throws IOException {
         Path file = tmp.resolve("tokenizer.json");
-        Files.writeString(file, ReferenceCasesTest.gunzip().substring(0, 5000));
+        Files.writeString(file, TokenizerFixtures.qwen3JsonText().substring(0, 5000));
         assertOneLine(assertThrows(ModelFileException.class, () -> Tokenizer.load(file)), file.toString());
     }
 
     @Test
     void anotherPreTokenizerIsRefused() throws IOException {
         Path file = tmp.resolve("tokenizer.json");
-        Files.writeString(file, ReferenceCasesTest.gunzip().replace("|\\\\p{N}|", "|\\\\p{N}{1,3}|"));
+        Files.writeString(file, TokenizerFixtures.qwen3JsonText().replace("|\\\\p{N}|", "|\\\\p{N}{1,3}|"));
         assertOneLine(assertThrows(ModelFileException.class, () -> Tokenizer.load(file)), file.toString(), "pre_tokenizer");
     }
 
