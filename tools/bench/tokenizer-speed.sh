@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Encode throughput on one thread: qwen4j's tokenizer against Hugging Face tokenizers, same tokenizer.json,
 # same corpus, same method (3 s warm-up, then RUNS runs; medians). Prints MB/s (UTF-8 input bytes per
-# second) with the BPE cache warm (steady use) and cold (emptied before each pass), and the ratios.
+# second) with the BPE cache warm (steady use) and cold (emptied before each pass), per second of wall
+# time and of process CPU time (steadier on a busy machine), and the ratios.
 #
 # Usage: tools/bench/tokenizer-speed.sh [CORPUS_JSONL] [TOKENIZER_JSON[.gz]] [RUNS]
 #   defaults: fixtures/tokenizer/corpus/snippets.jsonl, fixtures/tokenizer/qwen3/tokenizer.json.gz, 7
@@ -42,9 +43,12 @@ if [ "$(get "$work/qwen4j.txt" tokens)" != "$(get "$work/hf.txt" tokens)" ]; the
 fi
 printf 'corpus: %s (%s bytes, %s tokens), %s runs, one thread\n' "$corpus" "$(get "$work/hf.txt" corpus_bytes)" \
   "$(get "$work/hf.txt" tokens)" "$runs"
-printf '%-24s %10s %14s %14s\n' "" "load (s)" "warm (MB/s)" "cold (MB/s)"
-printf '%-24s %10s %14s %14s\n' "qwen4j" "$(get "$work/qwen4j.txt" load_s)" "$(get "$work/qwen4j.txt" warm_mb_s)" "$(get "$work/qwen4j.txt" cold_mb_s)"
-printf '%-24s %10s %14s %14s\n' "HF tokenizers" "$(get "$work/hf.txt" load_s)" "$(get "$work/hf.txt" warm_mb_s)" "$(get "$work/hf.txt" cold_mb_s)"
-awk -v qw="$(get "$work/qwen4j.txt" warm_mb_s)" -v hw="$(get "$work/hf.txt" warm_mb_s)" \
-    -v qc="$(get "$work/qwen4j.txt" cold_mb_s)" -v hc="$(get "$work/hf.txt" cold_mb_s)" \
-    'BEGIN { printf "%-24s %10s %13.2fx %13.2fx\n", "ratio qwen4j/HF", "", qw / hw, qc / hc }'
+row() { # name file
+  printf '%-16s %8s %12s %12s %12s %12s\n' "$1" "$(get "$2" load_s)" "$(get "$2" warm_mb_s)" "$(get "$2" warm_cpu_mb_s)" \
+    "$(get "$2" cold_mb_s)" "$(get "$2" cold_cpu_mb_s)"
+}
+printf '%-16s %8s %12s %12s %12s %12s\n' "MB/s" "load (s)" "warm" "warm (CPU)" "cold" "cold (CPU)"
+row qwen4j "$work/qwen4j.txt"
+row "HF tokenizers" "$work/hf.txt"
+ratio() { awk -v a="$(get "$work/qwen4j.txt" "$1")" -v b="$(get "$work/hf.txt" "$1")" 'BEGIN { printf "%11.2fx", a / b }'; }
+printf '%-16s %8s %s  %s  %s  %s\n' "qwen4j / HF" "" "$(ratio warm_mb_s)" "$(ratio warm_cpu_mb_s)" "$(ratio cold_mb_s)" "$(ratio cold_cpu_mb_s)"

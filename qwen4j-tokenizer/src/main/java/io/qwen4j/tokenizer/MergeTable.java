@@ -1,26 +1,27 @@
 package io.qwen4j.tokenizer;
 
-import java.util.Arrays;
 
 /**
  * The merge rules as an open-addressing hash table from a pair of token ids to the merge's rank
- * (priority, 0 = first) and the id of the merged token: no boxing, one probe sequence per lookup.
+ * (priority, 0 = first) and the id of the merged token: no boxing, one probe sequence per lookup, and
+ * each key stored next to its value so that a lookup usually touches one cache line.
  */
 final class MergeTable {
     /** Returned by {@link #find} when the pair does not merge. */
     static final long NO_MERGE = -1;
-
-    private final long[] keys; // left << 32 | right, or EMPTY
-    private final long[] values; // rank << 32 | merged id
-    private final int mask;
     private static final long EMPTY = -1;
+
+    /** Slot s holds its key (left << 32 | right, or EMPTY) at 2s and its value (rank << 32 | merged id) at 2s+1. */
+    private final long[] slots;
+    private final int mask;
 
     MergeTable(int expectedMerges) {
         int capacity = Integer.highestOneBit(Math.max(4, expectedMerges * 2 - 1)) << 1;
-        keys = new long[capacity];
-        values = new long[capacity];
+        slots = new long[2 * capacity];
         mask = capacity - 1;
-        Arrays.fill(keys, EMPTY);
+        for (int s = 0; s < capacity; s++) {
+            slots[2 * s] = EMPTY;
+        }
     }
 
     private static long key(int left, int right) {
@@ -36,11 +37,11 @@ final class MergeTable {
     void put(int left, int right, int rank, int mergedId) {
         long k = key(left, right);
         int s = slot(k);
-        while (keys[s] != EMPTY && keys[s] != k) {
+        while (slots[2 * s] != EMPTY && slots[2 * s] != k) {
             s = (s + 1) & mask;
         }
-        keys[s] = k;
-        values[s] = (long) rank << 32 | mergedId;
+        slots[2 * s] = k;
+        slots[2 * s + 1] = (long) rank << 32 | mergedId;
     }
 
     /** {@code rank << 32 | mergedId} for the pair, or {@link #NO_MERGE}. */
@@ -48,9 +49,9 @@ final class MergeTable {
         long k = key(left, right);
         int s = slot(k);
         while (true) {
-            long stored = keys[s];
+            long stored = slots[2 * s];
             if (stored == k) {
-                return values[s];
+                return slots[2 * s + 1];
             }
             if (stored == EMPTY) {
                 return NO_MERGE;

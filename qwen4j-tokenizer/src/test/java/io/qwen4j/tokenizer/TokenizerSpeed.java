@@ -11,7 +11,9 @@ import java.util.List;
  * Hugging Face tokenizers the same way). Not a test: a main.
  *
  * <p>Prints {@code load_s}, then {@code warm_mb_s} (the median over runs of repeated passes, piece cache
- * on, as in steady use) and {@code cold_mb_s} (the median of single passes with the cache emptied first).
+ * on, as in steady use) and {@code cold_mb_s} (the median of single passes with the cache emptied first),
+ * each per second of wall time and ({@code _cpu}) per second of the process's CPU time, JIT and GC
+ * threads included: on a shared machine the CPU figures are the steadier ones.
  *
  * <p>Usage: TokenizerSpeed TOKENIZER_JSON CORPUS_JSONL [RUNS]
  */
@@ -38,24 +40,44 @@ public final class TokenizerSpeed {
             sink += pass(tokenizer, texts);
         }
         double[] warm = new double[runs];
+        double[] warmCpu = new double[runs];
         double[] cold = new double[runs];
+        double[] coldCpu = new double[runs];
         for (int r = 0; r < runs; r++) {
             long start = System.nanoTime();
+            long cpuStart = processCpuNanos();
             int passes = 0;
             do {
                 sink += pass(tokenizer, texts);
                 passes++;
             } while (System.nanoTime() - start < 1_000_000_000L);
-            warm[r] = bytes * passes / 1e6 / ((System.nanoTime() - start) / 1e9);
+            warm[r] = bytes * passes * 1e3 / (System.nanoTime() - start);
+            warmCpu[r] = bytes * passes * 1e3 / (processCpuNanos() - cpuStart);
             tokenizer.clearCache();
-            long coldStart = System.nanoTime();
+            start = System.nanoTime();
+            cpuStart = processCpuNanos();
             sink += pass(tokenizer, texts);
-            cold[r] = bytes / 1e6 / ((System.nanoTime() - coldStart) / 1e9);
+            cold[r] = bytes * 1e3 / (System.nanoTime() - start);
+            coldCpu[r] = bytes * 1e3 / (processCpuNanos() - cpuStart);
         }
-        System.out.printf("load_s %.2f%nwarm_mb_s %.2f%ncold_mb_s %.2f%ncorpus_bytes %d%ntokens %d%n",
-                loadSeconds, median(warm), median(cold), bytes, pass(tokenizer, texts));
+        System.out.printf("load_s %.2f%nwarm_mb_s %.2f%nwarm_cpu_mb_s %.2f%ncold_mb_s %.2f%ncold_cpu_mb_s %.2f%n"
+                        + "corpus_bytes %d%ntokens %d%n",
+                loadSeconds, median(warm), median(warmCpu), median(cold), median(coldCpu), bytes, pass(tokenizer, texts));
         if (sink == 42) {
             System.out.println();
+        }
+    }
+
+    /**
+     * com.sun.management's process CPU time, through reflection: this class compiles inside the module,
+     * which does not read jdk.management, but runs on the class path, which does.
+     */
+    private static long processCpuNanos() {
+        try {
+            Object bean = Class.forName("java.lang.management.ManagementFactory").getMethod("getOperatingSystemMXBean").invoke(null);
+            return (long) Class.forName("com.sun.management.OperatingSystemMXBean").getMethod("getProcessCpuTime").invoke(bean);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("no process CPU time on this JVM", e);
         }
     }
 
