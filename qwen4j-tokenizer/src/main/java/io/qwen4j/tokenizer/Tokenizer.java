@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.function.BiConsumer;
 
 /**
  * The Qwen2/Qwen3 tokenizer: byte-level BPE exactly as Hugging Face tokenizers runs a Qwen
@@ -114,6 +115,10 @@ public final class Tokenizer {
         Map<String, Integer> vocab = new HashMap<>(tokens.size() * 2);
         List<AddedToken> added = new ArrayList<>();
         for (int id = 0; id < tokens.size(); id++) {
+            boolean isAdded = tokenTypes[id] == TOKEN_TYPE_CONTROL || tokenTypes[id] == TOKEN_TYPE_USER_DEFINED;
+            if (isAdded && tokens.get(id).isEmpty()) {
+                throw new ModelFileException(source + ": token " + id + " is a control or user-defined token with no text");
+            }
             switch (tokenTypes[id]) {
                 case TOKEN_TYPE_CONTROL -> added.add(AddedToken.of(id, tokens.get(id), true));
                 case TOKEN_TYPE_USER_DEFINED -> added.add(AddedToken.of(id, tokens.get(id), false));
@@ -155,35 +160,31 @@ public final class Tokenizer {
     /** The ids of {@code text}; special-token text in it becomes those tokens, and no BOS/EOS is added. */
     public int[] encode(String text) {
         IntList out = new IntList(text.length() / 3 + 4);
-        int pos = 0;
-        while (pos < text.length()) {
-            long match = rawTokens.find(text, pos);
-            int end = match == AddedTokenMatcher.NONE ? text.length() : AddedTokenMatcher.start(match);
-            if (end > pos) {
-                encodeUnnormalized(text.substring(pos, end), out);
-            }
-            if (match == AddedTokenMatcher.NONE) {
-                break;
-            }
-            AddedToken token = rawTokens.token(match);
-            out.add(token.id());
-            pos = end + token.content().length();
-        }
+        cutAddedTokens(text, rawTokens, out, this::encodeUnnormalized);
         return out.toArray();
     }
 
-    /** Text between raw-matched added tokens: NFC, then normalised added tokens, then BPE. */
+    /** Text between raw-matched added tokens: NFC, then the added tokens matched after NFC, then BPE. */
     private void encodeUnnormalized(String raw, IntList out) {
-        String text = Nfc.normalize(raw);
+        cutAddedTokens(Nfc.normalize(raw), normalizedTokens, out, this::encodePieces);
+    }
+
+    /**
+     * Mirrors tokenizers' AddedVocabulary split: the ids of the added tokens that {@code matcher} finds
+     * go to {@code out}, and each stretch of text around them to {@code between}.
+     */
+    private static void cutAddedTokens(String text, AddedTokenMatcher matcher, IntList out, BiConsumer<String, IntList> between) {
         int pos = 0;
         while (pos < text.length()) {
-            long match = normalizedTokens.find(text, pos);
+            long match = matcher.find(text, pos);
             int end = match == AddedTokenMatcher.NONE ? text.length() : AddedTokenMatcher.start(match);
-            encodePieces(text.substring(pos, end), out);
-            if (match == AddedTokenMatcher.NONE) {
-                break;
+            if (end > pos) {
+                between.accept(text.substring(pos, end), out);
             }
-            AddedToken token = normalizedTokens.token(match);
+            if (match == AddedTokenMatcher.NONE) {
+                return;
+            }
+            AddedToken token = matcher.token(match);
             out.add(token.id());
             pos = end + token.content().length();
         }
