@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Encode throughput on one thread: qwen4j's tokenizer against Hugging Face tokenizers, same tokenizer.json,
 # same corpus, same method (3 s warm-up, then RUNS runs; medians). Prints MB/s (UTF-8 input bytes per
-# second) with the BPE cache warm (steady use) and cold (emptied before each pass), per second of wall
+# second) with the BPE cache warm (steady use) and cold (emptied before every pass), per second of wall
 # time and of process CPU time (steadier on a busy machine), and the ratios.
 #
 # Usage: tools/bench/tokenizer-speed.sh [CORPUS_JSONL] [TOKENIZER_JSON[.gz]] [RUNS]

@@ -11,7 +11,8 @@ import java.util.List;
  * Hugging Face tokenizers the same way). Not a test: a main.
  *
  * <p>Prints {@code load_s}, then {@code warm_mb_s} (the median over runs of repeated passes, piece cache
- * on, as in steady use) and {@code cold_mb_s} (the median of single passes with the cache emptied first),
+ * on, as in steady use) and {@code cold_mb_s} (passes each preceded by emptying the cache), for about a
+ * second each,
  * each per second of wall time and ({@code _cpu}) per second of the process's CPU time, JIT and GC
  * threads included: on a shared machine the CPU figures are the steadier ones.
  *
@@ -44,21 +45,22 @@ public final class TokenizerSpeed {
         double[] cold = new double[runs];
         double[] coldCpu = new double[runs];
         for (int r = 0; r < runs; r++) {
-            long start = System.nanoTime();
-            long cpuStart = processCpuNanos();
-            int passes = 0;
-            do {
-                sink += pass(tokenizer, texts);
-                passes++;
-            } while (System.nanoTime() - start < 1_000_000_000L);
-            warm[r] = bytes * passes * 1e3 / (System.nanoTime() - start);
-            warmCpu[r] = bytes * passes * 1e3 / (processCpuNanos() - cpuStart);
-            tokenizer.clearCache();
-            start = System.nanoTime();
-            cpuStart = processCpuNanos();
-            sink += pass(tokenizer, texts);
-            cold[r] = bytes * 1e3 / (System.nanoTime() - start);
-            coldCpu[r] = bytes * 1e3 / (processCpuNanos() - cpuStart);
+            for (boolean coldCache : new boolean[] {false, true}) {
+                long start = System.nanoTime();
+                long cpuStart = processCpuNanos();
+                int passes = 0;
+                do {
+                    if (coldCache) {
+                        tokenizer.clearCache();
+                    }
+                    sink += pass(tokenizer, texts);
+                    passes++;
+                } while (System.nanoTime() - start < 1_000_000_000L);
+                double mbPerSecond = bytes * passes * 1e3 / (System.nanoTime() - start);
+                double mbPerCpuSecond = bytes * passes * 1e3 / (processCpuNanos() - cpuStart);
+                (coldCache ? cold : warm)[r] = mbPerSecond;
+                (coldCache ? coldCpu : warmCpu)[r] = mbPerCpuSecond;
+            }
         }
         System.out.printf("load_s %.2f%nwarm_mb_s %.2f%nwarm_cpu_mb_s %.2f%ncold_mb_s %.2f%ncold_cpu_mb_s %.2f%n"
                         + "corpus_bytes %d%ntokens %d%n",
