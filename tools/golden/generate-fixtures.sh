@@ -30,6 +30,9 @@ rm -rf "$out/qwen3-moe-e6k3-mixed" && "$py" "$here/make_qwen3_moe.py" --out "$ou
 "$py" "$here/make_sampling_goldens.py" --out "$root/fixtures/sampling"
 echo "fixtures written to $out and $root/fixtures/sampling"
 
+# The tokenizer: the Qwen3 tokenizer.json, the corpus and what HF tokenizers makes of them.
+"$py" "$here/make_tokenizer_fixtures.py"
+
 # The demo model embedded in the CLI (no goldens): big enough that tokens/s means something.
 demo="$root/qwen4j-cli/src/main/resources/io/qwen4j/cli/demo"
 rm -rf "$demo" && "$py" "$here/make_qwen3.py" --out "$demo" --no-goldens --seed 7 \

@@ -2,6 +2,6 @@
 module io.qwen4j.tokenizer {
     requires transitive io.qwen4j.formats;
     requires com.fasterxml.jackson.databind;
-    // exports io.qwen4j.tokenizer;       (added with the tokenizer)
+    exports io.qwen4j.tokenizer;
     exports io.qwen4j.tokenizer.chat;
 }

@@ -1,0 +1,32 @@
+package io.qwen4j.tokenizer;
+
+import java.util.Arrays;
+
+/** A growable int array. */
+final class IntList {
+    private int[] data;
+    private int size;
+
+    IntList(int capacity) {
+        data = new int[Math.max(4, capacity)];
+    }
+
+    void add(int value) {
+        if (size == data.length) {
+            data = Arrays.copyOf(data, size * 2);
+        }
+        data[size++] = value;
+    }
+
+    void addAll(int[] values) {
+        if (size + values.length > data.length) {
+            data = Arrays.copyOf(data, Math.max(size * 2, size + values.length));
+        }
+        System.arraycopy(values, 0, data, size, values.length);
+        size += values.length;
+    }
+
+    int[] toArray() {
+        return Arrays.copyOf(data, size);
+    }
+}
