@@ -33,10 +33,9 @@ echo "fixtures written to $out and $root/fixtures/sampling"
 # The tokenizer: the Qwen3 tokenizer.json, the corpus and what HF tokenizers makes of them.
 "$py" "$here/make_tokenizer_fixtures.py"
 
-# The demo model embedded in the CLI (no goldens): big enough that tokens/s means something.
+# The demo model embedded in the CLI (random weights, its own small tokenizer, Qwen3's chat template).
 demo="$root/qwen4j-cli/src/main/resources/io/qwen4j/cli/demo"
-rm -rf "$demo" && "$py" "$here/make_qwen3.py" --out "$demo" --no-goldens --seed 7 \
-  --vocab 2048 --hidden 128 --intermediate 384 --layers 4 --heads 4 --kv-heads 2 --head-dim 32
+rm -rf "$demo" && "$py" "$here/make_demo_model.py" --out "$demo"
 echo "demo model written to $demo"
 
 # Chat templates: goldens rendered by apply_chat_template (no model needed).

@@ -15,7 +15,7 @@ import java.util.List;
  */
 final class EmbeddedModel {
     static final String RESOURCE_DIR = "/io/qwen4j/cli/demo/";
-    static final List<String> FILES = List.of("config.json", "generation_config.json", "model.safetensors");
+    static final List<String> FILES = List.of("config.json", "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json");
     private static Path extracted;
 
     private EmbeddedModel() {}

@@ -1,0 +1,276 @@
+package io.qwen4j.engine;
+
+import io.qwen4j.common.ModelFileException;
+import io.qwen4j.common.Qwen4jException;
+import io.qwen4j.core.CausalLm;
+import io.qwen4j.models.Architectures;
+import io.qwen4j.models.LoadOptions;
+import io.qwen4j.tokenizer.StreamingDetokenizer;
+import io.qwen4j.tokenizer.Tokenizer;
+import io.qwen4j.tokenizer.chat.ChatEvent;
+import io.qwen4j.tokenizer.chat.ChatTemplate;
+import io.qwen4j.tokenizer.chat.RenderOptions;
+import io.qwen4j.tokenizer.chat.StreamingChatParser;
+import io.qwen4j.tokenizer.chat.ToolCall;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * A chat model ready to answer: the model, its tokenizer and chat template, its sampling defaults, and
+ * a continuous-batching {@link InferenceEngine} on its own thread. Conversations go in as messages and
+ * come out as reasoning, content and tool calls, streamed. This is the one interface the CLI's
+ * {@code run}/{@code chat} and the HTTP server use.
+ */
+public final class ChatEngine implements AutoCloseable {
+    private final String name;
+    private final CausalLm model;
+    private final Tokenizer tokenizer;
+    private final ChatTemplate template;
+    private final GenerationDefaults defaults;
+    private final InferenceEngine engine;
+    private final int[] stopIds;
+
+    public ChatEngine(String name, CausalLm model, Tokenizer tokenizer, ChatTemplate template, GenerationDefaults defaults,
+                      EngineOptions options) {
+        this.name = name;
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.template = template;
+        this.defaults = defaults;
+        this.engine = new InferenceEngine(model, options);
+        Set<Integer> stops = new LinkedHashSet<>();
+        Arrays.stream(model.info().eosTokenIds()).forEach(stops::add);
+        // a chat turn ends with <|im_end|> whatever generation_config says; <|endoftext|> ends any text
+        tokenizer.tokenId("<|im_end|>").ifPresent(stops::add);
+        tokenizer.tokenId("<|endoftext|>").ifPresent(stops::add);
+        this.stopIds = stops.stream().mapToInt(Integer::intValue).toArray();
+        engine.start();
+    }
+
+    /** Loads a model folder with its tokenizer.json and chat template. */
+    public static ChatEngine open(String name, Path model, LoadOptions load, EngineOptions options) {
+        Path dir = Files.isDirectory(model) ? model : model.toAbsolutePath().getParent();
+        if (!Files.isRegularFile(dir.resolve("tokenizer.json")) && !Files.isRegularFile(dir.resolve("tokenizer.json.gz"))) {
+            throw new ModelFileException(dir + " has no tokenizer.json; chat needs the checkpoint's tokenizer (download it with the model)");
+        }
+        Tokenizer tokenizer = Tokenizer.load(dir);
+        ChatTemplate template = ChatTemplate.load(dir);
+        CausalLm lm = Architectures.load(model, load);
+        try {
+            return new ChatEngine(name, lm, tokenizer, template, GenerationDefaults.forModel(model), options);
+        } catch (RuntimeException e) {
+            lm.close();
+            throw e;
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public CausalLm model() {
+        return model;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public ChatTemplate template() {
+        return template;
+    }
+
+    public GenerationDefaults defaults() {
+        return defaults;
+    }
+
+    public InferenceEngine engine() {
+        return engine;
+    }
+
+    /** The ids that end an answer. */
+    public int[] stopTokenIds() {
+        return stopIds.clone();
+    }
+
+    /** The prompt text the template makes of a request (with the generation prompt). */
+    public String render(ChatRequest request) {
+        RenderOptions.Builder options = RenderOptions.builder().addGenerationPrompt(true);
+        if (!request.tools().isEmpty()) {
+            options.tools(request.tools());
+        }
+        switch (request.thinking()) {
+            case ON -> options.enableThinking(true);
+            case OFF -> options.enableThinking(false);
+            case DEFAULT -> { }
+        }
+        request.templateVariables().forEach(options::variable);
+        return template.render(request.messages(), options.build());
+    }
+
+    /** Starts answering; events reach {@code listener} on the engine thread. */
+    public RequestHandle submit(ChatRequest request, ChatListener listener) {
+        String prompt = render(request);
+        int[] ids = tokenizer.encode(prompt);
+        GenerationRequest generation = new GenerationRequest(ids, maxTokens(request.maxTokens(), ids.length), stopIds,
+                request.sampling(), request.logprobs(), request.topLogprobs(), request.constraint());
+        Answer answer = new Answer(StreamingChatParser.forPrompt(prompt), request.stop(), listener, true);
+        return engine.submit(generation, answer);
+    }
+
+    /**
+     * Continues raw text (no template, no reasoning or tool parsing), as {@code /v1/completions}: events
+     * arrive as content.
+     */
+    public RequestHandle complete(String prompt, SamplingParams sampling, int maxTokens, List<String> stop, boolean logprobs,
+                                  int topLogprobs, ChatListener listener) {
+        int[] ids = tokenizer.encode(prompt);
+        GenerationRequest generation = new GenerationRequest(ids, maxTokens(maxTokens, ids.length), stopIds, sampling,
+                logprobs, topLogprobs, TokenConstraint.NONE);
+        return engine.submit(generation, new Answer(null, stop, listener, false));
+    }
+
+    /** Answers and waits; {@code listener} still sees the stream. */
+    public ChatResult chat(ChatRequest request, ChatListener listener) {
+        CompletableFuture<ChatResult> done = new CompletableFuture<>();
+        Qwen4jException[] error = new Qwen4jException[1];
+        submit(request, new ChatListener() {
+            @Override
+            public void onReasoning(String delta) {
+                listener.onReasoning(delta);
+            }
+
+            @Override
+            public void onContent(String delta) {
+                listener.onContent(delta);
+            }
+
+            @Override
+            public void onToolCall(int index, ToolCall call) {
+                listener.onToolCall(index, call);
+            }
+
+            @Override
+            public void onToken(TokenEvent token, String text) {
+                listener.onToken(token, text);
+            }
+
+            @Override
+            public void onError(Qwen4jException e) {
+                error[0] = e;
+                listener.onError(e);
+            }
+
+            @Override
+            public void onFinish(ChatResult result) {
+                listener.onFinish(result);
+                done.complete(result);
+            }
+        });
+        try {
+            ChatResult r = done.get();
+            if (error[0] != null) {
+                throw error[0];
+            }
+            return r;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Qwen4jException("interrupted while waiting for the answer");
+        } catch (ExecutionException e) {
+            throw new Qwen4jException("the answer failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private int maxTokens(int requested, int promptLength) {
+        int room = model.info().contextLength() - promptLength;
+        return requested > 0 ? Math.min(requested, room) : room;
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+        model.close();
+    }
+
+    /** Turns one request's tokens into text, then into reasoning/content/tool-call events. */
+    private final class Answer implements TokenSink {
+        private final StreamingChatParser parser; // null: raw completion
+        private final StopStrings stops;
+        private final ChatListener listener;
+        private final StreamingDetokenizer detokenizer = tokenizer.streamingDetokenizer(false);
+        private final StringBuilder reasoning = new StringBuilder();
+        private final StringBuilder content = new StringBuilder();
+        private final List<ToolCall> calls = new ArrayList<>();
+        private final List<String> problems = new ArrayList<>();
+
+        Answer(StreamingChatParser parser, List<String> stop, ChatListener listener, boolean chat) {
+            this.parser = chat ? parser : null;
+            this.stops = new StopStrings(stop);
+            this.listener = listener;
+        }
+
+        @Override
+        public boolean onToken(TokenEvent event) {
+            String text = detokenizer.accept(event.token());
+            listener.onToken(event, text);
+            emit(stops.feed(text));
+            return !stops.stopped();
+        }
+
+        @Override
+        public void onError(Qwen4jException error) {
+            listener.onError(error);
+        }
+
+        @Override
+        public void onFinish(GenerationResult result) {
+            emit(stops.feed(detokenizer.flush()));
+            emit(stops.flush());
+            if (parser != null) {
+                dispatch(parser.finish());
+            }
+            String reason = result.finishReason() == FinishReason.STOP && !calls.isEmpty() ? "tool_calls" : result.stopReason();
+            listener.onFinish(new ChatResult(reasoning.toString(), content.toString(), List.copyOf(calls), List.copyOf(problems),
+                    reason, result));
+        }
+
+        private void emit(String text) {
+            if (text.isEmpty()) {
+                return;
+            }
+            if (parser == null) {
+                content.append(text);
+                listener.onContent(text);
+            } else {
+                dispatch(parser.feed(text));
+            }
+        }
+
+        private void dispatch(List<ChatEvent> events) {
+            for (ChatEvent e : events) {
+                switch (e) {
+                    case ChatEvent.ReasoningDelta r -> {
+                        reasoning.append(r.text());
+                        listener.onReasoning(r.text());
+                    }
+                    case ChatEvent.ContentDelta c -> {
+                        content.append(c.text());
+                        listener.onContent(c.text());
+                    }
+                    case ChatEvent.ToolCallDone t -> {
+                        calls.add(t.call());
+                        listener.onToolCall(calls.size() - 1, t.call());
+                    }
+                    case ChatEvent.ParseProblem p -> problems.add(p.message());
+                }
+            }
+        }
+    }
+}
