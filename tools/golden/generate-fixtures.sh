@@ -17,6 +17,10 @@ rm -rf "$out/qwen3-tied" && "$py" "$here/make_qwen3.py" --out "$out/qwen3-tied" 
 rm -rf "$out/qwen3-untied-sharded" && "$py" "$here/make_qwen3.py" --out "$out/qwen3-untied-sharded" --seed 1 \
   --vocab 320 --hidden 48 --intermediate 112 --layers 3 --heads 6 --kv-heads 2 --head-dim 16 \
   --no-tied --rope-theta 10000 --rms-eps 1e-5 --shard-size 60KB
+# Qwen3-Omni: a tiny full model (thinker + talker + code2wav, sharded by module), its thinker-only twin, the
+# goldens of every stage, and the media inputs they start from.
+"$py" "$here/make_tiny_omni.py" --out "$out/qwen3-omni-tiny" --thinker-out "$out/qwen3-omni-thinker-tiny" \
+  --media-out "$root/fixtures/media-golden"
 # Sampling distributions from transformers' logits processors.
 "$py" "$here/make_sampling_goldens.py" --out "$root/fixtures/sampling"
 echo "fixtures written to $out and $root/fixtures/sampling"
