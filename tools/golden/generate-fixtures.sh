@@ -26,6 +26,10 @@ rm -rf "$out/qwen3-moe-e6k3-mixed" && "$py" "$here/make_qwen3_moe.py" --out "$ou
   --vocab 320 --hidden 48 --intermediate 112 --layers 6 --heads 6 --kv-heads 2 --head-dim 16 \
   --no-tied --rope-theta 10000 --rms-eps 1e-5 --experts 6 --experts-per-tok 3 --moe-intermediate 24 \
   --no-norm-topk-prob --decoder-sparse-step 2 --mlp-only-layers 3 --shard-size 100KB
+# Qwen3-Omni: a tiny full model (thinker + talker + code2wav, sharded by module), its thinker-only twin, the
+# goldens of every stage, and the media inputs they start from.
+"$py" "$here/make_tiny_omni.py" --out "$out/qwen3-omni-tiny" --thinker-out "$out/qwen3-omni-thinker-tiny" \
+  --media-out "$root/fixtures/media-golden"
 # Sampling distributions from transformers' logits processors.
 "$py" "$here/make_sampling_goldens.py" --out "$root/fixtures/sampling"
 echo "fixtures written to $out and $root/fixtures/sampling"

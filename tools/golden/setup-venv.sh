@@ -5,7 +5,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 venv="$here/.venv"
-if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import torch, transformers, gguf; assert transformers.__version__ == "5.18.0"' 2>/dev/null; then
+if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import torch, transformers, gguf, PIL, scipy, av; assert transformers.__version__ == "5.18.0"' 2>/dev/null; then
   exit 0
 fi
 cfg=$(pip config list 2>/dev/null || true)
@@ -26,5 +26,5 @@ echo "tools/golden: installing torch (CPU) and transformers 5.18.0 from the loca
 # pip warns about every mirror folder that lacks a package; those lines are noise.
 "$venv/bin/pip" install --quiet --disable-pip-version-check "${args[@]}" -r "$here/requirements.txt" 2>&1 \
   | grep -v 'is ignored: it is neither a file nor a directory' >&2 || true
-"$venv/bin/python" -c 'import torch, transformers, gguf; assert transformers.__version__ == "5.18.0", transformers.__version__' \
+"$venv/bin/python" -c 'import torch, transformers, gguf, PIL, scipy, av; assert transformers.__version__ == "5.18.0", transformers.__version__' \
   || { echo "tools/golden: the reference stack did not install" >&2; exit 1; }

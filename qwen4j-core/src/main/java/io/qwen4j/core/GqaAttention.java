@@ -16,8 +16,6 @@ import java.util.List;
  * at a time.
  */
 public final class GqaAttention {
-    private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[0]);
-
     /** One layer's attention weights, shapes as in the HF checkpoint ({@code [out, in]}). */
     public record Weights(
             float[] attnNorm, // (H) input_layernorm
@@ -144,29 +142,9 @@ public final class GqaAttention {
                 int h = item % heads;
                 int kvh = h / group;
                 int len = rows.position(r) + 1; // causal: positions 0..p
-                float[] keys = rows.cache(r).keys(layer);
-                float[] values = rows.cache(r).values(layer);
-                float[] scores = scratch(len);
-                int qOff = q.offset(r) + h * headDim;
-                for (int p = 0; p < len; p++) {
-                    scores[p] = ops.dot(qs, qOff, keys, p * kvDim + kvh * headDim, headDim) * scale;
-                }
-                ops.softmax(scores, 0, len);
-                int oOff = out.offset(r) + h * headDim;
-                java.util.Arrays.fill(os, oOff, oOff + headDim, 0f);
-                for (int p = 0; p < len; p++) {
-                    ops.axpy(scores[p], values, p * kvDim + kvh * headDim, os, oOff, headDim);
-                }
+                AttentionKernel.attend(ops, qs, q.offset(r) + h * headDim, rows.cache(r).keys(layer), rows.cache(r).values(layer), 0, len,
+                        kvDim, kvh * headDim, headDim, scale, os, out.offset(r) + h * headDim);
             }
         });
-    }
-
-    private static float[] scratch(int n) {
-        float[] s = SCORES.get();
-        if (s.length < n) {
-            s = new float[Math.max(n, 2 * s.length)];
-            SCORES.set(s);
-        }
-        return s;
     }
 }

@@ -15,14 +15,20 @@ public final class Rope {
     private final Scratch scratch = new Scratch();
 
     public Rope(int headDim, double theta) {
+        invFreq = inverseFrequencies(headDim, theta);
+    }
+
+    /** {@code inv_freq[i] = 1 / theta^(2i/d)} for {@code i < d/2}, the exponent in float32 as torch computes it. */
+    public static float[] inverseFrequencies(int headDim, double theta) {
         if (headDim % 2 != 0) {
             throw new IllegalArgumentException("head_dim must be even for RoPE, got " + headDim);
         }
-        invFreq = new float[headDim / 2];
-        for (int i = 0; i < invFreq.length; i++) {
+        float[] inv = new float[headDim / 2];
+        for (int i = 0; i < inv.length; i++) {
             float exponent = (float) (2 * i) / headDim;
-            invFreq[i] = 1.0f / (float) Math.pow(theta, exponent);
+            inv[i] = 1.0f / (float) Math.pow(theta, exponent);
         }
+        return inv;
     }
 
     public int half() {

@@ -56,6 +56,31 @@ final class Golden implements AutoCloseable {
         return tensors.tensors().get(name).shape();
     }
 
+    /** An integer tensor (I64 or I32 in the file: ids, grids, codes) as ints. */
+    int[] ints(String name) {
+        assertTrue(tensors.tensors().containsKey(name), "golden tensor " + name + " missing from " + dir);
+        io.qwen4j.formats.TensorInfo info = tensors.tensors().get(name);
+        int width = switch (info.fileDType()) {
+            case "I64" -> 8;
+            case "I32" -> 4;
+            default -> throw new AssertionError("golden tensor " + name + " is " + info.fileDType() + ", not an integer tensor");
+        };
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(info.file())) {
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) info.byteSize()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            while (buf.hasRemaining() && ch.read(buf, info.offset() + buf.position()) > 0) {
+                // a file read may return fewer bytes than asked
+            }
+            buf.flip();
+            int[] out = new int[(int) (info.byteSize() / width)];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = width == 8 ? Math.toIntExact(buf.getLong()) : buf.getInt();
+            }
+            return out;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     int[] ids(String field) {
         JsonNode a = meta.get(field);
         int[] out = new int[a.size()];

@@ -62,4 +62,21 @@ public interface Ops {
 
     /** {@code x[xo+i] *= alpha} for i < n. */
     void scale(float alpha, float[] x, int xo, int n);
+
+    // --- encoder operations (Omni audio and vision towers) ---
+
+    /**
+     * {@code out[t] = (x[t] − mean) / sqrt(var + eps) ⊙ weight + bias} with the biased variance of row {@code t}
+     * (torch.nn.LayerNorm); {@code out} may be {@code x}.
+     */
+    void layerNorm(FloatMatrix x, float[] weight, float[] bias, float eps, FloatMatrix out);
+
+    /** Exact GELU, {@code out = x·(1 + erf(x/√2))/2} (torch.nn.GELU(), ACT2FN "gelu"); {@code out} may be {@code x}. */
+    void gelu(FloatMatrix x, FloatMatrix out);
+
+    /**
+     * Tanh-approximated GELU, {@code out = x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))/2} (ACT2FN
+     * "gelu_pytorch_tanh"); {@code out} may be {@code x}.
+     */
+    void geluTanh(FloatMatrix x, FloatMatrix out);
 }

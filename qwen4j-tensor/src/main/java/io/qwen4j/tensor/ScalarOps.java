@@ -136,4 +136,71 @@ final class ScalarOps implements Ops {
             x[xo + i] *= alpha;
         }
     }
+
+    @Override
+    public void layerNorm(FloatMatrix x, float[] weight, float[] bias, float eps, FloatMatrix out) {
+        Shapes.checkRowwise(x, out, weight.length);
+        Shapes.checkRowwise(x, out, bias.length);
+        int n = x.cols();
+        for (int t = 0; t < x.rows(); t++) {
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                sum += x.get(t, i);
+            }
+            double mean = sum / n;
+            double ss = 0;
+            for (int i = 0; i < n; i++) {
+                double d = x.get(t, i) - mean;
+                ss += d * d;
+            }
+            double inv = 1.0 / Math.sqrt(ss / n + eps);
+            for (int i = 0; i < n; i++) {
+                out.set(t, i, (float) ((x.get(t, i) - mean) * inv * weight[i] + bias[i]));
+            }
+        }
+    }
+
+    @Override
+    public void gelu(FloatMatrix x, FloatMatrix out) {
+        elementwise(x, out, v -> 0.5 * v * (1 + erf(v / Math.sqrt(2))));
+    }
+
+    @Override
+    public void geluTanh(FloatMatrix x, FloatMatrix out) {
+        elementwise(x, out, v -> 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v))));
+    }
+
+    private static void elementwise(FloatMatrix x, FloatMatrix out, java.util.function.DoubleUnaryOperator f) {
+        Shapes.checkSame(x, out);
+        for (int t = 0; t < x.rows(); t++) {
+            for (int i = 0; i < x.cols(); i++) {
+                out.set(t, i, (float) f.applyAsDouble(x.get(t, i)));
+            }
+        }
+    }
+
+    /**
+     * erf to about 1e-14: its Taylor series below 2.5, where the terms stay small, and above it the classic
+     * continued fraction of erfc, {@code erfc(z) = e^(−z²)/√π · 1/(z + (1/2)/(z + 1/(z + (3/2)/(z + …))))}.
+     */
+    static double erf(double x) {
+        double z = Math.abs(x);
+        double r;
+        if (z < 2.5) {
+            double term = z;
+            double sum = z;
+            for (int n = 1; n < 100 && Math.abs(term) > 1e-18 * sum; n++) {
+                term *= -z * z / n;
+                sum += term / (2 * n + 1);
+            }
+            r = 2 / Math.sqrt(Math.PI) * sum;
+        } else {
+            double f = z;
+            for (int k = 200; k >= 1; k--) {
+                f = z + (k / 2.0) / f;
+            }
+            r = 1 - Math.exp(-z * z) / (Math.sqrt(Math.PI) * f);
+        }
+        return x < 0 ? -r : r;
+    }
 }

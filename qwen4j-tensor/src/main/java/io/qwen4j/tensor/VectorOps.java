@@ -219,4 +219,113 @@ final class VectorOps implements Ops {
             x[xo + i] *= alpha;
         }
     }
+
+    @Override
+    public void layerNorm(FloatMatrix x, float[] weight, float[] bias, float eps, FloatMatrix out) {
+        Shapes.checkRowwise(x, out, weight.length);
+        Shapes.checkRowwise(x, out, bias.length);
+        int n = x.cols();
+        float[] xs = x.data();
+        float[] os = out.data();
+        rowwise(x, (start, end) -> {
+            for (int t = start; t < end; t++) {
+                int base = t * n;
+                int i = 0;
+                FloatVector vsum = FloatVector.zero(F);
+                for (; i <= n - F.length(); i += F.length()) {
+                    vsum = vsum.add(FloatVector.fromArray(F, xs, base + i));
+                }
+                float sum = vsum.reduceLanes(VectorOperators.ADD);
+                for (; i < n; i++) {
+                    sum += xs[base + i];
+                }
+                float mean = sum / n;
+                FloatVector vss = FloatVector.zero(F);
+                i = 0;
+                for (; i <= n - F.length(); i += F.length()) {
+                    FloatVector d = FloatVector.fromArray(F, xs, base + i).sub(mean);
+                    vss = d.fma(d, vss);
+                }
+                float ss = vss.reduceLanes(VectorOperators.ADD);
+                for (; i < n; i++) {
+                    float d = xs[base + i] - mean;
+                    ss += d * d;
+                }
+                float inv = (float) (1.0 / Math.sqrt(ss / n + eps));
+                i = 0;
+                for (; i <= n - F.length(); i += F.length()) {
+                    FloatVector v = FloatVector.fromArray(F, xs, base + i).sub(mean).mul(inv);
+                    v.fma(FloatVector.fromArray(F, weight, i), FloatVector.fromArray(F, bias, i)).intoArray(os, base + i);
+                }
+                for (; i < n; i++) {
+                    os[base + i] = (xs[base + i] - mean) * inv * weight[i] + bias[i];
+                }
+            }
+        });
+    }
+
+    // Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), the approximation torch's vectorised float erf uses:
+    // erf(z) = 1 − (p1·t + p2·t² + … + p5·t⁵)·e^(−z²), t = 1/(1 + p·z), for z ≥ 0.
+    private static final float ERF_P = 0.3275911f;
+    private static final float ERF_P1 = 0.254829592f;
+    private static final float ERF_P2 = -0.284496736f;
+    private static final float ERF_P3 = 1.421413741f;
+    private static final float ERF_P4 = -1.453152027f;
+    private static final float ERF_P5 = 1.061405429f;
+    private static final float SQRT_HALF = (float) Math.sqrt(0.5);
+
+    private static FloatVector erf(FloatVector x) {
+        FloatVector z = x.abs();
+        FloatVector t = FloatVector.broadcast(F, 1f).div(z.fma(ERF_P, 1f));
+        FloatVector poly = t.fma(ERF_P5, ERF_P4).fma(t, FloatVector.broadcast(F, ERF_P3))
+                .fma(t, FloatVector.broadcast(F, ERF_P2)).fma(t, FloatVector.broadcast(F, ERF_P1)).mul(t);
+        FloatVector e = z.mul(z).neg().lanewise(VectorOperators.EXP);
+        FloatVector r = poly.mul(e).neg().add(1f);
+        return r.blend(r.neg(), x.lt(0f));
+    }
+
+    private static float erf(float x) {
+        float z = Math.abs(x);
+        float t = 1f / (ERF_P * z + 1f);
+        float poly = ((((ERF_P5 * t + ERF_P4) * t + ERF_P3) * t + ERF_P2) * t + ERF_P1) * t;
+        float r = 1f - poly * (float) Math.exp(-z * z);
+        return x < 0 ? -r : r;
+    }
+
+    @Override
+    public void gelu(FloatMatrix x, FloatMatrix out) {
+        elementwise(x, out, v -> v.mul(0.5f).mul(erf(v.mul(SQRT_HALF)).add(1f)), v -> 0.5f * v * (1f + erf(v * SQRT_HALF)));
+    }
+
+    private static final float GELU_TANH_BETA = (float) Math.sqrt(2 / Math.PI);
+    private static final float GELU_TANH_KAPPA = 0.044715f;
+
+    @Override
+    public void geluTanh(FloatMatrix x, FloatMatrix out) {
+        elementwise(x, out,
+                v -> v.mul(0.5f).mul(v.mul(v).mul(v).mul(GELU_TANH_KAPPA).add(v).mul(GELU_TANH_BETA).lanewise(VectorOperators.TANH).add(1f)),
+                v -> 0.5f * v * (1f + (float) Math.tanh(GELU_TANH_BETA * (v + GELU_TANH_KAPPA * v * v * v))));
+    }
+
+    private interface FloatFunction {
+        float apply(float v);
+    }
+
+    /** {@code out[i] = f(x[i])}: {@code vector} on whole vectors, {@code scalar} on the tail of each chunk. */
+    private void elementwise(FloatMatrix x, FloatMatrix out, java.util.function.UnaryOperator<FloatVector> vector, FloatFunction scalar) {
+        Shapes.checkSame(x, out);
+        float[] xs = x.data();
+        float[] os = out.data();
+        int n = x.cols();
+        rowwise(x, (start, end) -> {
+            int hi = end * n;
+            int i = start * n;
+            for (; i <= hi - F.length(); i += F.length()) {
+                vector.apply(FloatVector.fromArray(F, xs, i)).intoArray(os, i);
+            }
+            for (; i < hi; i++) {
+                os[i] = scalar.apply(xs[i]);
+            }
+        });
+    }
 }

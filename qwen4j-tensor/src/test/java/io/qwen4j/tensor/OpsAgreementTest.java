@@ -209,6 +209,57 @@ class OpsAgreementTest {
     }
 
     @Test
+    void layerNormAgrees() {
+        Random rnd = new Random(6);
+        for (int cols : WIDTHS) {
+            FloatMatrix x = random(rnd, 4, cols);
+            for (int i = 0; i < x.data().length; i++) {
+                x.data()[i] = 3f + 2f * x.data()[i]; // an offset, so that the mean matters
+            }
+            float[] weight = random(rnd, 1, cols).data();
+            float[] bias = random(rnd, 1, cols).data();
+            FloatMatrix expected = new FloatMatrix(4, cols);
+            FloatMatrix actual = x.copy();
+            SCALAR.layerNorm(x, weight, bias, 1e-5f, expected);
+            VECTOR.layerNorm(actual, weight, bias, 1e-5f, actual); // in place
+            assertClose(expected, actual, 1e-5, "layerNorm " + cols);
+        }
+    }
+
+    @Test
+    void geluVariantsAgree() {
+        Random rnd = new Random(7);
+        for (int n : WIDTHS) {
+            FloatMatrix x = random(rnd, 3, n);
+            for (int i = 0; i < x.data().length; i++) {
+                x.data()[i] *= 3f; // reach the tails, where erf saturates
+            }
+            FloatMatrix expected = new FloatMatrix(3, n);
+            FloatMatrix actual = x.copy();
+            SCALAR.gelu(x, expected);
+            VECTOR.gelu(actual, actual);
+            // the vector erf is Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), as in torch
+            assertClose(expected, actual, 1e-6, "gelu " + n);
+            actual = x.copy();
+            SCALAR.geluTanh(x, expected);
+            VECTOR.geluTanh(actual, actual);
+            assertClose(expected, actual, 1e-6, "geluTanh " + n);
+        }
+    }
+
+    @Test
+    void geluIsXTimesTheNormalCdf() {
+        // Φ(x) = (1 + erf(x/√2))/2 is exactly 1/2 at 0 and symmetric: gelu(x) − gelu(−x) = x.
+        FloatMatrix x = FloatMatrix.of(1, 4, 0f, 0.7f, -0.7f, 2.5f);
+        FloatMatrix y = new FloatMatrix(1, 4);
+        for (Ops ops : new Ops[] {SCALAR, VECTOR}) {
+            ops.gelu(x, y);
+            assertEquals(0f, y.get(0, 0));
+            assertEquals(0.7f, y.get(0, 1) - y.get(0, 2), 1e-6);
+        }
+    }
+
+    @Test
     void softmaxOfKnownValues() {
         float[] x = {0f, (float) Math.log(3)};
         VECTOR.softmax(x, 0, 2);
