@@ -19,6 +19,10 @@ rm -rf "$out/qwen3-untied-sharded" && "$py" "$here/make_qwen3.py" --out "$out/qw
   --no-tied --rope-theta 10000 --rms-eps 1e-5 --shard-size 60KB
 echo "fixtures written to $out"
 
+# Media goldens (qwen4j-media) from the committed files in fixtures/media; make_media_fixtures.py made
+# those files once from ../shared/data/media and is not rerun here (re-encoding would change them).
+"$py" "$here/make_media_goldens.py"
+
 # The demo model embedded in the CLI (no goldens): big enough that tokens/s means something.
 demo="$root/qwen4j-cli/src/main/resources/io/qwen4j/cli/demo"
 rm -rf "$demo" && "$py" "$here/make_qwen3.py" --out "$demo" --no-goldens --seed 7 \

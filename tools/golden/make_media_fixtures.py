@@ -115,6 +115,15 @@ def video(shared, out):
     src.close()
 
 
+def frames(out):
+    """A folder of 9 PNG frames (the first frames of the AV1 clip), for video given as images."""
+    os.makedirs(out, exist_ok=True)
+    c = av.open(os.path.join(out, "../video/slideshow-av1.webm"))
+    for i, f in zip(range(9), c.decode(video=0)):
+        f.to_image().save(os.path.join(out, "frame-%03d.png" % i))
+    c.close()
+
+
 def broken(out):
     """One bad file per media kind: truncated or corrupt, each a realistic failure."""
     def cut(name, n, dst):  # the first n bytes of a good file
@@ -149,6 +158,7 @@ def main():
     images(a.shared, os.path.join(a.out, "images"))
     audio(a.shared, os.path.join(a.out, "audio"))
     video(a.shared, os.path.join(a.out, "video"))
+    frames(os.path.join(a.out, "frames"))
     broken(a.out)
 
 

@@ -352,10 +352,9 @@ def videos(fixtures, out_dir):
         m.update({"audio_rate": int(rate), "feature_len": int(mask.sum()), "audio_tokens": n_audio,
                   "interleaved": interleave(n_audio, m["grid_thw"], m["second_per_grid"])})
         out.meta[key] = m
-    # A folder of frames with a given frame rate (here the AV1 clip's first 9 frames, at 4.5 fps).
-    c = av.open(os.path.join(folder, "slideshow-av1.webm"))
-    frames = [f.to_ndarray(format="rgb24") for _, f in zip(range(9), c.decode(video=0))]
-    c.close()
+    # A folder of frames with a given frame rate (9 PNG frames, at 4.5 fps).
+    frame_dir = os.path.join(fixtures, "frames")
+    frames = [load_image_like_hf(os.path.join(frame_dir, n))[1] for n in sorted(os.listdir(frame_dir))]
     idx = sample_frames(len(frames), 4.5)
     m = {"fps": 4.5, "indices": [int(i) for i in idx]}
     m.update(process_frames(out, "folder", [frames[i] for i in idx], 2.0))
