@@ -108,6 +108,9 @@ public final class VideoDecoder {
      * decoded video.
      */
     public DecodedVideo decodeFrames(Path folder, double fps) {
+        if (!Files.isDirectory(folder)) {
+            throw new InvalidInputException(folder + " is not a folder of frame images");
+        }
         List<Path> files;
         try (Stream<Path> s = Files.list(folder)) {
             files = s.filter(Files::isRegularFile).sorted().toList();
