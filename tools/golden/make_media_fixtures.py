@@ -34,6 +34,9 @@ def images(shared, out):
     small.quantize(colors=64).save(os.path.join(out, "chelsea-150x100.gif"))
     small.save(os.path.join(out, "chelsea-150x100-lossy.webp"), quality=80)
     small.save(os.path.join(out, "chelsea-150x100-lossless.webp"), lossless=True)
+    chelsea.resize((151, 101), Image.LANCZOS).save(os.path.join(out, "chelsea-151x101-lossy.webp"), quality=70)
+    # lossy WebP with an alpha channel (VP8X + ALPH), odd height
+    Image.open(os.path.join(shared, "images/joy-debian_logo.png")).save(os.path.join(out, "joy-lossy-alpha.webp"), quality=70)
     small.save(os.path.join(out, "chelsea-150x100-q85.jpg"), quality=85)
     small.convert("L").save(os.path.join(out, "chelsea-150x100-grey.jpg"), quality=90)
     # EXIF orientation 6 (rotate 90 degrees clockwise to display): load_image applies exif_transpose.

@@ -32,7 +32,8 @@ import javax.imageio.stream.ImageInputStream;
  * {@link BufferedImage#getRGB}).
  *
  * <p>Decoders: the JDK's ImageIO for PNG, JPEG (IJG libjpeg 6b, integer IDCT, fancy upsampling: the same
- * output as PIL's libjpeg-turbo), GIF and BMP; TwelveMonkeys' ImageIO plugin for WebP.
+ * output as PIL's libjpeg-turbo), GIF and BMP; TwelveMonkeys' ImageIO plugin for lossless WebP; FFmpeg's
+ * VP8 decoder with libwebp's colour conversion for lossy WebP ({@link WebpLossy}).
  */
 public final class ImageDecoder {
     private static final int EXIF_ORIENTATION = 0x0112;
@@ -61,8 +62,7 @@ public final class ImageDecoder {
         if (data.length > limits.maxBytes()) {
             throw new InvalidInputException(name + " is " + data.length + " bytes, over the limit of " + limits.maxBytes());
         }
-        BufferedImage image = read(withoutIccProfile(data), name);
-        RgbImage rgb = toRgb(image, name);
+        RgbImage rgb = WebpLossy.isLossyWebp(data) ? WebpLossy.decode(data, name, limits) : toRgb(read(withoutIccProfile(data), name), name);
         int orientation = jpegOrientation(data);
         return orientation > 1 && orientation <= 8 ? Orientation.apply(rgb, orientation) : rgb;
     }
