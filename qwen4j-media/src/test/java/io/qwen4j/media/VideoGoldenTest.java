@@ -88,6 +88,17 @@ class VideoGoldenTest {
     }
 
     @Test
+    void mediaProcessorGivesTheSameItems() {
+        MediaProcessor mp = new MediaProcessor();
+        JsonNode m = g.get("file.slideshow-speech.mp4");
+        VideoItem item = mp.video(MediaGoldens.file("video", "slideshow-speech.mp4"));
+        assertEquals(m.get("pixel_values").get("sha256").asText(), sha(item.patches().pixelValues()), "pixel_values");
+        assertEquals(m.get("interleaved").asText(), letters(item.interleaving()), "interleaving");
+        assertEquals(m.get("tokens").asInt() + m.get("audio_tokens").asInt(), item.tokens(true), "audio-in-video tokens");
+        assertEquals(m.get("tokens").asInt(), item.tokens(false), "video tokens");
+    }
+
+    @Test
     void readsAFolderOfFrames() {
         JsonNode m = g.get("folder");
         DecodedVideo v = new VideoDecoder().decodeFrames(MediaGoldens.media().resolve("frames"), m.get("fps").asDouble());
