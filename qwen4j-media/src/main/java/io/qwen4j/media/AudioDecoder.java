@@ -7,6 +7,7 @@ import io.qwen4j.common.InvalidInputException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.global.avutil;
@@ -85,7 +86,7 @@ public final class AudioDecoder {
             if (length + n > data[0].length) {
                 int cap = Math.max(length + n, data[0].length * 2);
                 for (int c = 0; c < ch; c++) {
-                    data[c] = java.util.Arrays.copyOf(data[c], cap);
+                    data[c] = Arrays.copyOf(data[c], cap);
                 }
             }
             int fmt = f.format();
@@ -108,7 +109,7 @@ public final class AudioDecoder {
         float[][] channels() {
             float[][] out = new float[data.length][];
             for (int c = 0; c < data.length; c++) {
-                out[c] = java.util.Arrays.copyOf(data[c], length);
+                out[c] = Arrays.copyOf(data[c], length);
             }
             return out;
         }

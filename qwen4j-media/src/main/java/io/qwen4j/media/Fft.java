@@ -1,5 +1,7 @@
 package io.qwen4j.media;
 
+import java.util.Arrays;
+
 /**
  * A mixed-radix complex FFT in double precision for any length (small prime factors are fast; a large
  * prime factor falls back to its direct DFT). The log-mel front end uses it at n = 400 = 2^4 * 5^2.
@@ -35,7 +37,7 @@ final class Fft {
                 rest = 1;
             }
         }
-        factors = java.util.Arrays.copyOf(f, count);
+        factors = Arrays.copyOf(f, count);
     }
 
     int size() {

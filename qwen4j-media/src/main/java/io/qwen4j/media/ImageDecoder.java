@@ -14,9 +14,12 @@ import java.awt.image.ColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import javax.imageio.ImageIO;
@@ -36,8 +39,6 @@ import javax.imageio.stream.ImageInputStream;
  * VP8 decoder with libwebp's colour conversion for lossy WebP ({@link WebpLossy}).
  */
 public final class ImageDecoder {
-    private static final int EXIF_ORIENTATION = 0x0112;
-
     static {
         ImageIO.scanForPlugins(); // the WebP plugin, also when the class path was set after start-up
         ImageIO.setUseCache(false);
@@ -155,8 +156,8 @@ public final class ImageDecoder {
         if (data.length < 4 || (data[0] & 0xFF) != 0xFF || (data[1] & 0xFF) != 0xD8) {
             return data;
         }
-        byte[] icc = "ICC_PROFILE\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(data.length);
+        byte[] icc = "ICC_PROFILE\0".getBytes(StandardCharsets.US_ASCII);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(data.length);
         out.write(data, 0, 2);
         int p = 2;
         boolean stripped = false;
@@ -169,7 +170,7 @@ public final class ImageDecoder {
             if (len < 2 || p + 2 + len > data.length) {
                 break; // malformed: leave the rest to the decoder, which will say so
             }
-            if (marker == 0xE2 && len - 2 >= icc.length && java.util.Arrays.equals(data, p + 4, p + 4 + icc.length, icc, 0, icc.length)) {
+            if (marker == 0xE2 && len - 2 >= icc.length && Arrays.equals(data, p + 4, p + 4 + icc.length, icc, 0, icc.length)) {
                 stripped = true;
             } else {
                 out.write(data, p, 2 + len);
@@ -195,7 +196,7 @@ public final class ImageDecoder {
             }
             try (InputStream payload = exif.getFirst().data(); ImageInputStream tiff = ImageIO.createImageInputStream(skipExifHeader(payload))) {
                 Directory ifd0 = new TIFFReader().read(tiff);
-                Entry e = ifd0.getEntryById(EXIF_ORIENTATION);
+                Entry e = ifd0.getEntryById(TIFF.TAG_ORIENTATION);
                 return e != null && e.getValue() instanceof Number n ? n.intValue() : 1;
             }
         } catch (IOException | RuntimeException e) {
@@ -211,11 +212,5 @@ public final class ImageDecoder {
             start++;
         }
         return new ByteArrayInputStream(all, start, all.length - start);
-    }
-
-    static {
-        if (TIFF.TAG_ORIENTATION != EXIF_ORIENTATION) {
-            throw new AssertionError("EXIF orientation tag");
-        }
     }
 }

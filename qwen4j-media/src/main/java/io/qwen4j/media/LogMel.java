@@ -3,6 +3,7 @@ package io.qwen4j.media;
 import io.qwen4j.common.InvalidInputException;
 import io.qwen4j.tensor.FloatMatrix;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -57,7 +58,7 @@ public final class LogMel {
         int frames = longest / HOP;
         List<AudioFeatures> out = new ArrayList<>();
         for (float[] w : waves) {
-            float[] padded = w.length == longest ? w : java.util.Arrays.copyOf(w, longest);
+            float[] padded = w.length == longest ? w : Arrays.copyOf(w, longest);
             int valid = Math.min(frames, (w.length + HOP - 1) / HOP);
             out.add(new AudioFeatures(features(padded, frames), valid));
         }
