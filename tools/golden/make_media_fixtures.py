@@ -45,6 +45,36 @@ def images(shared, out):
     small.save(os.path.join(out, "chelsea-150x100-exif6.jpg"), quality=85, exif=exif.tobytes())
 
 
+def edge_images(shared, out):
+    """Small files for the modes and encodings PIL treats specially: 16-bit PNGs (grey "I;16" saturates at
+    255 in convert("RGB"); the rest keep the high byte), grey + alpha, CMYK and progressive and 4:2:2 JPEG."""
+    small = Image.open(os.path.join(shared, "images/chelsea.png")).convert("RGB").resize((48, 32), Image.LANCZOS)
+    rgb = np.asarray(small).astype(np.uint16)
+    grey = np.asarray(small.convert("L")).astype(np.uint16)
+    write_png16(os.path.join(out, "edge-grey16.png"), grey * 4, 0)            # 0..1020: some values clip
+    write_png16(os.path.join(out, "edge-grey-alpha16.png"), np.stack([grey * 257, grey * 100], -1), 4)
+    write_png16(os.path.join(out, "edge-rgb16.png"), rgb * 257 + 3, 2)
+    write_png16(os.path.join(out, "edge-rgba16.png"), np.concatenate([rgb * 257, grey[..., None] * 257], -1), 6)
+    small.convert("LA").save(os.path.join(out, "edge-grey-alpha.png"))
+    small.convert("CMYK").save(os.path.join(out, "edge-cmyk.jpg"), quality=90)
+    small.save(os.path.join(out, "edge-progressive.jpg"), quality=90, progressive=True)
+    small.save(os.path.join(out, "edge-422.jpg"), quality=90, subsampling=1)
+
+
+def write_png16(path, arr, color_type):
+    """A 16-bit PNG written by hand (Pillow cannot write most 16-bit modes): IHDR, one IDAT, IEND."""
+    import struct
+    import zlib
+    h, w = arr.shape[:2]
+    raw = b"".join(b"\x00" + arr[y].astype(">u2").tobytes() for y in range(h))
+
+    def chunk(t, d):
+        return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, color_type, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
 def audio(shared, out):
     y, sr = sf.read(os.path.join(shared, "audio/espeak-en-harvard-01.wav"), dtype="float32")
     seg = y[int(0.3 * sr):int(0.9 * sr)]  # 0.6 s of speech at 22.05 kHz
@@ -159,6 +189,7 @@ def main():
         for n in names:
             shutil.copyfile(os.path.join(a.shared, kind, n), os.path.join(a.out, kind, n))
     images(a.shared, os.path.join(a.out, "images"))
+    edge_images(a.shared, os.path.join(a.out, "images"))
     audio(a.shared, os.path.join(a.out, "audio"))
     video(a.shared, os.path.join(a.out, "video"))
     frames(os.path.join(a.out, "frames"))

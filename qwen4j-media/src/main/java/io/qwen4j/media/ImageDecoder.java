@@ -31,8 +31,9 @@ import javax.imageio.stream.ImageInputStream;
  * {@code transformers.image_utils.load_image} does: {@code PIL.ImageOps.exif_transpose} (JPEG EXIF
  * orientation), then {@code Image.convert("RGB")}, which <em>drops</em> alpha (no compositing onto a
  * background), maps palette indices through the palette (ignoring its transparency), copies a grey value
- * into all three channels and ignores embedded ICC profiles (no colour management, unlike
- * {@link BufferedImage#getRGB}).
+ * into all three channels (16-bit grey saturating at 255, as PIL's "I;16" does), takes the high byte of
+ * other 16-bit samples, converts CMYK JPEGs with PIL's {@code cmyk2rgb} and ignores embedded ICC profiles
+ * (no colour management, unlike {@link BufferedImage#getRGB}).
  *
  * <p>Decoders: the JDK's ImageIO for PNG, JPEG (IJG libjpeg 6b, integer IDCT, fancy upsampling: the same
  * output as PIL's libjpeg-turbo), GIF and BMP; TwelveMonkeys' ImageIO plugin for lossless WebP; FFmpeg's
@@ -115,10 +116,13 @@ public final class ImageDecoder {
                 }
             }
         } else if (cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY && !cm.isAlphaPremultiplied()) {
+            // PIL opens 16-bit grey as "I;16" and convert("RGB") saturates it at 255; 16-bit grey with alpha
+            // opens as "LA" from the high bytes
+            boolean saturate = shift > 0 && bands == 1;
             for (int y = 0, o = 0; y < h; y++) {
                 raster.getPixels(0, y, w, 1, row);
                 for (int x = 0; x < w; x++) {
-                    byte v = (byte) (row[x * bands] >> shift);
+                    byte v = (byte) (saturate ? Math.min(row[x], 255) : row[x * bands] >> shift);
                     out[o++] = v;
                     out[o++] = v;
                     out[o++] = v;
@@ -134,8 +138,20 @@ public final class ImageDecoder {
                     out[o++] = (byte) (row[x * bands + 2] >> shift);
                 }
             }
+        } else if (cm.getColorSpace().getType() == ColorSpace.TYPE_CMYK && bands == 4 && shift == 0) {
+            // CMYK as PIL holds it (the JDK inverts Adobe CMYK as PIL's "CMYK;I" does), then Pillow's cmyk2rgb
+            for (int y = 0, o = 0; y < h; y++) {
+                raster.getPixels(0, y, w, 1, row);
+                for (int x = 0; x < w; x++) {
+                    int nk = 255 - row[x * 4 + 3];
+                    for (int c = 0; c < 3; c++) {
+                        int tmp = row[x * 4 + c] * nk + 128; // MULDIV255
+                        out[o++] = (byte) Math.clamp(nk - (((tmp >> 8) + tmp) >> 8), 0, 255);
+                    }
+                }
+            }
         } else {
-            // Anything else (CMYK, premultiplied alpha, other colour spaces): Java's conversion to sRGB.
+            // Anything else (premultiplied alpha, other colour spaces): Java's conversion to sRGB.
             for (int y = 0, o = 0; y < h; y++) {
                 for (int x = 0; x < w; x++) {
                     int argb = image.getRGB(x, y);
