@@ -20,4 +20,9 @@ public record DecodedVideo(List<RgbImage> frames, int[] indices, int totalFrames
         frames = List.copyOf(frames);
         indices = indices.clone();
     }
+
+    @Override
+    public int[] indices() {
+        return indices.clone();
+    }
 }

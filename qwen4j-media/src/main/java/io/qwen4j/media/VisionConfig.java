@@ -30,6 +30,16 @@ public record VisionConfig(int patchSize, int temporalPatchSize, int mergeSize, 
         std = std.clone();
     }
 
+    @Override
+    public float[] mean() {
+        return mean.clone();
+    }
+
+    @Override
+    public float[] std() {
+        return std.clone();
+    }
+
     /** The same settings with another resized-area range. */
     public VisionConfig withPixels(long min, long max) {
         return new VisionConfig(patchSize, temporalPatchSize, mergeSize, min, max, mean, std, rescaleFactor);

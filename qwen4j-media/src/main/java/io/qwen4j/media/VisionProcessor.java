@@ -89,10 +89,12 @@ public final class VisionProcessor {
         float[] out = new float[3 * hw];
         byte[] rgb = img.rgb();
         float[] table = new float[3 * 256];
+        float[] mean = cfg.mean();
+        float[] std = cfg.std();
         for (int c = 0; c < 3; c++) {
             for (int v = 0; v < 256; v++) {
                 float r = (float) (v * cfg.rescaleFactor()); // float64 multiply, then float32
-                table[c * 256 + v] = (r - cfg.mean()[c]) / cfg.std()[c];
+                table[c * 256 + v] = (r - mean[c]) / std[c];
             }
         }
         for (int i = 0; i < hw; i++) {
