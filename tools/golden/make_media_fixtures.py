@@ -166,6 +166,8 @@ def broken(out):
             f.write(data[:n])
     os.makedirs(os.path.join(out, "bad"), exist_ok=True)
     cut("images/horse.png", 2000, "truncated.png")
+    cut("images/rocket.jpg", 50000, "truncated.jpg")
+    cut("images/chelsea-150x100-lossless.webp", 10000, "truncated.webp")
     with open(os.path.join(out, "images/rocket.jpg"), "rb") as f:
         jpg = bytearray(f.read())
     for i in range(600, len(jpg) - 2, 7):  # scramble the entropy-coded data, keep the headers

@@ -65,8 +65,12 @@ final class FfmpegInput implements AutoCloseable {
     }
 
     static FfmpegInput open(Path file, MediaLimits limits) {
+        return open(file, file.getFileName().toString(), limits);
+    }
+
+    /** Opens {@code file}, naming it {@code name} in error messages. */
+    static FfmpegInput open(Path file, String name, MediaLimits limits) {
         MediaFiles.checkSize(file, limits);
-        String name = file.getFileName().toString();
         AVFormatContext fmt = new AVFormatContext(null);
         int r = avformat_open_input(fmt, file.toAbsolutePath().toString(), null, null);
         if (r < 0) {

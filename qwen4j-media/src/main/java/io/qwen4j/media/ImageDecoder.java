@@ -64,6 +64,7 @@ public final class ImageDecoder {
         if (data.length > limits.maxBytes()) {
             throw new InvalidInputException(name + " is " + data.length + " bytes, over the limit of " + limits.maxBytes());
         }
+        checkRiffLength(data, name);
         RgbImage rgb = WebpLossy.isLossyWebp(data) ? WebpLossy.decode(data, name, limits) : toRgb(read(withoutIccProfile(data), name), name);
         int orientation = jpegOrientation(data);
         return orientation > 1 && orientation <= 8 ? Orientation.apply(rgb, orientation) : rgb;
@@ -78,6 +79,13 @@ public final class ImageDecoder {
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, true);
+                // PIL refuses a truncated image ("image file is truncated"); ImageIO only warns and fills in
+                reader.addIIOReadWarningListener((source, warning) -> {
+                    String w = warning.toLowerCase(java.util.Locale.ROOT);
+                    if (w.contains("truncated") || w.contains("premature end")) {
+                        throw new InvalidInputException(name + " is corrupt or truncated: " + warning);
+                    }
+                });
                 long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
                 if (pixels > limits.maxPixels()) {
                     throw new InvalidInputException(name + " is " + reader.getWidth(0) + "x" + reader.getHeight(0)
@@ -92,6 +100,16 @@ public final class ImageDecoder {
                 throw iie;
             }
             throw new InvalidInputException(name + " is corrupt or truncated: " + MediaFiles.oneLine(e));
+        }
+    }
+
+    /** A RIFF (WebP) file shorter than its header says is truncated; TwelveMonkeys would decode it anyway. */
+    private static void checkRiffLength(byte[] d, String name) {
+        if (d.length >= 12 && d[0] == 'R' && d[1] == 'I' && d[2] == 'F' && d[3] == 'F') {
+            long size = (d[4] & 0xFFL) | (d[5] & 0xFFL) << 8 | (d[6] & 0xFFL) << 16 | (d[7] & 0xFFL) << 24;
+            if (size + 8 > d.length) {
+                throw new InvalidInputException(name + " is truncated: its header says " + (size + 8) + " bytes, the file has " + d.length);
+            }
         }
     }
 

@@ -69,7 +69,7 @@ final class WebpLossy {
 
     private static RgbImage decodeFile(Path file, String name, MediaLimits limits) {
         RgbImage[] out = new RgbImage[1];
-        try (FfmpegInput in = FfmpegInput.open(file, limits)) {
+        try (FfmpegInput in = FfmpegInput.open(file, name, limits)) {
             int s = in.bestStream(AVMEDIA_TYPE_VIDEO);
             if (s < 0) {
                 throw new InvalidInputException(name + " is corrupt: no image in it");

@@ -32,6 +32,8 @@ class BadInputTest {
         ImageDecoder dec = new ImageDecoder();
         rejects("truncated.png", () -> dec.decode(bad("truncated.png")));
         rejects("corrupt.jpg", () -> dec.decode(bad("corrupt.jpg")));
+        rejects("truncated.jpg is corrupt or truncated", () -> dec.decode(bad("truncated.jpg"))); // ImageIO alone only warns
+        rejects("truncated.webp is truncated", () -> dec.decode(bad("truncated.webp")));
         rejects("not-media.mp3", () -> dec.decode(bad("not-media.mp3")));
     }
 
