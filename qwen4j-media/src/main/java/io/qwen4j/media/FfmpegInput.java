@@ -101,6 +101,14 @@ final class FfmpegInput implements AutoCloseable {
         return d == avutil.AV_NOPTS_VALUE || d <= 0 ? Double.NaN : d / (double) avutil.AV_TIME_BASE;
     }
 
+    /** Refuses a picture stream whose declared size is over the limit, before anything is decoded. */
+    void checkPixels(int index, MediaLimits limits) {
+        var par = stream(index).codecpar();
+        if ((long) par.width() * par.height() > limits.maxPixels()) {
+            throw new InvalidInputException(name + " is " + par.width() + "x" + par.height() + " pixels, over the limit of " + limits.maxPixels() + " pixels");
+        }
+    }
+
     AVCodecContext openDecoder(int index) {
         AVStream st = stream(index);
         int id = st.codecpar().codec_id();

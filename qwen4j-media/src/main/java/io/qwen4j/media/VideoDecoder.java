@@ -51,6 +51,7 @@ public final class VideoDecoder {
             if (declared > limits.maxSeconds()) {
                 throw new InvalidInputException(in.name + " lasts " + Math.round(declared) + " s, over the limit of " + limits.maxSeconds() + " s");
             }
+            in.checkPixels(s, limits);
             fps = frameRate(in.stream(s), in.name);
             total = in.countPackets(s, limits.maxVideoFrames()); // one packet per shown frame in these containers
         }

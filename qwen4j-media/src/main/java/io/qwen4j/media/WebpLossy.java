@@ -74,6 +74,7 @@ final class WebpLossy {
             if (s < 0) {
                 throw new InvalidInputException(name + " is corrupt: no image in it");
             }
+            in.checkPixels(s, limits);
             AVCodecContext ctx = in.openDecoder(s);
             try {
                 in.decode(s, ctx, frame -> {

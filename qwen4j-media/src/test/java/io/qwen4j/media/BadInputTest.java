@@ -71,6 +71,9 @@ class BadInputTest {
         MediaLimits oneSecond = MediaLimits.builder().maxSeconds(1.0).build();
         rejects("over the limit of 1.0 s", () -> new AudioDecoder(oneSecond).decode(MediaGoldens.file("audio", "espeak-en-harvard-02.flac")));
         rejects("over the limit of 1.0 s", () -> new VideoDecoder(oneSecond, FrameSampler.DEFAULT).decode(MediaGoldens.file("video", "slideshow-speech.mp4")));
+        rejects("151x101 pixels, over the limit of 10000", () -> new ImageDecoder(small).decode(MediaGoldens.file("images", "chelsea-151x101-lossy.webp")));
+        MediaLimits fewPixels = MediaLimits.builder().maxPixels(10_000).build();
+        rejects("426x240 pixels, over the limit of 10000", () -> new VideoDecoder(fewPixels, FrameSampler.DEFAULT).decode(MediaGoldens.file("video", "slideshow-speech.webm")));
         MediaLimits frames = MediaLimits.builder().maxVideoFrames(50).build();
         rejects("over the limit", () -> new VideoDecoder(frames, FrameSampler.DEFAULT).decode(MediaGoldens.file("video", "slideshow-av1.webm")));
         rejects("aspect ratio", () -> new VisionProcessor().image(new RgbImage(1000, 4, new byte[1000 * 4 * 3])));
