@@ -37,6 +37,10 @@ echo "fixtures written to $out and $root/fixtures/sampling"
 # The tokenizer: the Qwen3 tokenizer.json, the corpus and what HF tokenizers makes of them.
 "$py" "$here/make_tokenizer_fixtures.py"
 
+# Media goldens (qwen4j-media) from the committed files in fixtures/media; make_media_fixtures.py made
+# those files once from ../shared/data/media and is not rerun here (re-encoding would change them).
+"$py" "$here/make_media_goldens.py"
+
 # The demo model embedded in the CLI (random weights, its own small tokenizer, Qwen3's chat template).
 demo="$root/qwen4j-cli/src/main/resources/io/qwen4j/cli/demo"
 rm -rf "$demo" && "$py" "$here/make_demo_model.py" --out "$demo"

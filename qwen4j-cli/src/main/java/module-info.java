@@ -2,6 +2,7 @@
 module io.qwen4j.cli {
     requires io.qwen4j.engine;
     requires io.qwen4j.tokenizer;
+    requires io.qwen4j.media;
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
     opens io.qwen4j.cli to info.picocli;
