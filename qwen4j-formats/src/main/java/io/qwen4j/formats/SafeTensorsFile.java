@@ -149,6 +149,15 @@ public final class SafeTensorsFile implements AutoCloseable {
         return Weight.of(name, info.dtype(), info.shape(), mapped.asSlice(info.offset(), info.byteSize()));
     }
 
+    /** The raw bytes of a tensor of any stored type (U8 fixtures, types qwen4j cannot use as weights). */
+    public MemorySegment bytes(String name) {
+        TensorInfo info = tensors.get(name);
+        if (info == null) {
+            throw new ModelFileException("tensor " + name + " is not in " + path);
+        }
+        return mapped.asSlice(info.offset(), info.byteSize());
+    }
+
     @Override
     public void close() {
         arena.close();

@@ -31,7 +31,8 @@ final class VectorOps implements Ops {
     @Override
     public void matmul(Weight w, FloatMatrix x, FloatMatrix out) {
         Shapes.checkMatmul(w, x, out);
-        pool.parallelFor(w.rows(), MATMUL_GRAIN, (start, end) -> w.matmulRows(x, out, start, end));
+        MatmulInput in = w.prepare(x); // once per matmul: quantized types quantize x here
+        pool.parallelFor(w.rows(), MATMUL_GRAIN, (start, end) -> w.matmulRows(in, out, start, end));
     }
 
     private void rowwise(FloatMatrix x, ThreadPool.RangeBody rows) {
