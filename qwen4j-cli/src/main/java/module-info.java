@@ -2,6 +2,7 @@
 module io.qwen4j.cli {
     requires io.qwen4j.engine;
     requires info.picocli;
+    requires me.tongfei.progressbar;
     requires com.fasterxml.jackson.databind;
     opens io.qwen4j.cli to info.picocli;
     exports io.qwen4j.cli;

@@ -10,9 +10,13 @@ import picocli.CommandLine.Option;
 
 /** Options that choose and load a model, shared by the commands. */
 final class ModelOptions {
-    @Option(names = {"-m", "--model"}, paramLabel = "DIR",
-            description = "Model folder in the Hugging Face layout (config.json, *.safetensors). Default: the embedded demo model.")
+    @Option(names = {"-m", "--model"}, paramLabel = "DIR|FILE.gguf",
+            description = "Model folder in the Hugging Face layout (config.json, *.safetensors), or a GGUF file. Default: the embedded demo model.")
     Path model;
+
+    @Option(names = "--quantize", paramLabel = "TYPE",
+            description = "Quantize the matmul weights at load: ${COMPLETION-CANDIDATES} (default: as stored).")
+    LoadOptions.Quantize quantize = LoadOptions.Quantize.AS_STORED;
 
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Compute threads (default: all ${sys:qwen4j.cores} cores).")
     int threads = ThreadPool.defaultThreads();
@@ -31,7 +35,7 @@ final class ModelOptions {
         if (contextLength < 0) {
             throw new InvalidInputException("--ctx-size must not be negative, got " + contextLength);
         }
-        return new LoadOptions(threads, contextLength);
+        return new LoadOptions(threads, contextLength, quantize, new ProgressBars());
     }
 
     /** The model folder, or the embedded demo model when none was given. */
