@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qwen4j.common.InvalidInputException;
 import io.qwen4j.core.Batch;
 import io.qwen4j.core.CausalLm;
+import io.qwen4j.core.Divergence;
 import io.qwen4j.models.Architectures;
 import io.qwen4j.models.LoadOptions;
 import io.qwen4j.tensor.FloatMatrix;
@@ -72,10 +73,10 @@ final class KlCommand implements Callable<Integer> {
                 FloatMatrix p = ref.forward(Batch.of(ref.newCache(tokens), ids, true));
                 FloatMatrix q = model.forward(Batch.of(model.newCache(tokens), ids, true));
                 for (int t = 0; t < tokens; t++) {
-                    double kl = kl(p.data(), q.data(), t * vocab, vocab);
+                    double kl = Divergence.kl(p.data(), q.data(), t * vocab, vocab);
                     sum += kl;
                     max = Math.max(max, kl);
-                    agree += argmax(p.data(), t * vocab, vocab) == argmax(q.data(), t * vocab, vocab) ? 1 : 0;
+                    agree += Divergence.argmax(p.data(), t * vocab, vocab) == Divergence.argmax(q.data(), t * vocab, vocab) ? 1 : 0;
                     n++;
                 }
             }
@@ -97,39 +98,5 @@ final class KlCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    /** KL(softmax(p) || softmax(q)) of one row of logits, in double. */
-    static double kl(float[] p, float[] q, int off, int n) {
-        double pm = Double.NEGATIVE_INFINITY;
-        double qm = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            pm = Math.max(pm, p[off + i]);
-            qm = Math.max(qm, q[off + i]);
-        }
-        double ps = 0;
-        double qs = 0;
-        for (int i = 0; i < n; i++) {
-            ps += Math.exp(p[off + i] - pm);
-            qs += Math.exp(q[off + i] - qm);
-        }
-        double lp = pm + Math.log(ps);
-        double lq = qm + Math.log(qs);
-        double kl = 0;
-        for (int i = 0; i < n; i++) {
-            double logP = p[off + i] - lp;
-            kl += Math.exp(logP) * (logP - (q[off + i] - lq));
-        }
-        return Math.max(0, kl);
-    }
-
-    static int argmax(float[] x, int off, int n) {
-        int best = 0;
-        for (int i = 1; i < n; i++) {
-            if (x[off + i] > x[off + best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 }

@@ -12,7 +12,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -93,21 +92,7 @@ public final class GgufFile implements AutoCloseable {
     }
 
     public static GgufFile open(Path path) {
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = ch.size();
-            MemorySegment mapped = size == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            return parse(path, arena, mapped, size);
-        } catch (NoSuchFileException e) {
-            arena.close();
-            throw new ModelFileException(path + " does not exist");
-        } catch (IOException e) {
-            arena.close();
-            throw new ModelFileException("cannot read " + path + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            arena.close();
-            throw e;
-        }
+        return MappedFile.open(path, (arena, mapped, size) -> parse(path, arena, mapped, size));
     }
 
     private static GgufFile parse(Path path, Arena arena, MemorySegment mapped, long size) {
@@ -190,8 +175,7 @@ public final class GgufFile implements AutoCloseable {
                 throw new ModelFileException(name + ": tensor " + tensor + " has impossible dimensions " + Arrays.toString(dims) + " (" + path + ")");
             }
             if (offset < 0 || offset > size || dataStart + offset > size || bytes > size - dataStart - offset) {
-                throw new ModelFileException(name + " is truncated: tensor " + tensor + " needs bytes up to " + (dataStart + offset + bytes)
-                        + " but the file has " + size + " (" + path + "); download it again");
+                throw MappedFile.truncated(path, tensor, dataStart + offset + bytes, size);
             }
             if (tensors.put(tensor, new Tensor(tensor, dims, typeId, dtype, dataStart + offset, bytes)) != null) {
                 throw new ModelFileException(name + ": tensor " + tensor + " appears twice (" + path + ")");

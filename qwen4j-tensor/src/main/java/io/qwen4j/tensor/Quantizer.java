@@ -121,6 +121,27 @@ public final class Quantizer {
         return max;
     }
 
+    /** The least of 32 values, as {@code quantize_row_q4_1_ref} finds it. */
+    private static float min(float[] x, int xb) {
+        float min = Float.MAX_VALUE;
+        for (int j = 0; j < 32; j++) {
+            if (x[xb + j] < min) {
+                min = x[xb + j];
+            }
+        }
+        return min;
+    }
+
+    private static float max(float[] x, int xb) {
+        float max = -Float.MAX_VALUE;
+        for (int j = 0; j < 32; j++) {
+            if (x[xb + j] > max) {
+                max = x[xb + j];
+            }
+        }
+        return max;
+    }
+
     /** Mirrors {@code quantize_row_q8_0_ref}. */
     private static void q8_0(float[] x, int xb, MemorySegment dst, long o) {
         float amax = 0f;
@@ -150,13 +171,8 @@ public final class Quantizer {
 
     /** Mirrors {@code quantize_row_q4_1_ref}. */
     private static void q4_1(float[] x, int xb, MemorySegment dst, long o) {
-        float min = Float.MAX_VALUE;
-        float max = -Float.MAX_VALUE;
-        for (int j = 0; j < 32; j++) {
-            min = Math.min(min, x[xb + j]);
-            max = Math.max(max, x[xb + j]);
-        }
-        float d = (max - min) / 15f;
+        float min = min(x, xb);
+        float d = (max(x, xb) - min) / 15f;
         float id = d != 0f ? 1f / d : 0f;
         putF16(dst, o, d);
         putF16(dst, o + 2, min);
@@ -186,13 +202,8 @@ public final class Quantizer {
 
     /** Mirrors {@code quantize_row_q5_1_ref}. */
     private static void q5_1(float[] x, int xb, MemorySegment dst, long o) {
-        float min = Float.MAX_VALUE;
-        float max = -Float.MAX_VALUE;
-        for (int j = 0; j < 32; j++) {
-            min = Math.min(min, x[xb + j]);
-            max = Math.max(max, x[xb + j]);
-        }
-        float d = (max - min) / 31f;
+        float min = min(x, xb);
+        float d = (max(x, xb) - min) / 31f;
         float id = d != 0f ? 1f / d : 0f;
         putF16(dst, o, d);
         putF16(dst, o + 2, min);
