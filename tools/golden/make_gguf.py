@@ -134,6 +134,17 @@ def metadata(args):
     w.add_array("test.bools", [True, False, True])
     w.add_array("test.nested", [[1, 2], [3]])  # the reference writer refuses empty arrays
     w.add_array("test.nested_strings", [["x", "y"], ["z"]])
+    # a tokenizer as convert_hf_to_gguf.py writes one (gguf-py's own add_* calls)
+    w.add_tokenizer_model("gpt2")
+    w.add_tokenizer_pre("qwen2")
+    w.add_token_list(["a", "b", "ab", "<|im_end|>", "<think>"])
+    w.add_token_types([gguf.TokenType.NORMAL, gguf.TokenType.NORMAL, gguf.TokenType.NORMAL, gguf.TokenType.CONTROL,
+                       gguf.TokenType.USER_DEFINED])
+    w.add_token_merges(["a b"])
+    w.add_eos_token_id(3)
+    w.add_pad_token_id(3)
+    w.add_add_bos_token(False)
+    w.add_chat_template("{{ messages }}")
     rng = np.random.default_rng(3)
     expected_tensors = {}
     a = rng.standard_normal((3, 64)).astype(np.float32)

@@ -112,6 +112,23 @@ class GgufFileTest {
     }
 
     @Test
+    void tokenizerMetadataIsTyped() {
+        try (GgufFile f = GgufFile.open(everyTypes())) {
+            GgufTokenizer t = f.tokenizer().orElseThrow();
+            assertEquals("gpt2", t.model());
+            assertEquals("qwen2", t.pre().orElseThrow());
+            assertEquals(List.of("a", "b", "ab", "<|im_end|>", "<think>"), t.tokens());
+            assertArrayEquals(new int[] {1, 1, 1, 3, 4}, t.tokenTypes());
+            assertEquals(List.of("a b"), t.merges());
+            assertEquals(3, t.eosTokenId().orElseThrow());
+            assertEquals(3, t.padTokenId().orElseThrow());
+            assertTrue(t.bosTokenId().isEmpty());
+            assertEquals(false, t.addBosToken().orElseThrow());
+            assertEquals("{{ messages }}", t.chatTemplate().orElseThrow());
+        }
+    }
+
+    @Test
     void tensorDataAreSlicesOfOneMapping() {
         try (GgufFile f = GgufFile.open(everyTypes())) {
             MemorySegment a = f.data(f.tensors().get("t.f32"));
