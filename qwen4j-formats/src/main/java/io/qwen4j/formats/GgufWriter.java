@@ -101,6 +101,7 @@ public final class GgufWriter {
             MemorySegment.copy(MemorySegment.ofArray(header), 0, file, 0, header.length);
             long done = 0;
             long dataBytes = tensors.stream().mapToLong(Planned::byteSize).sum();
+            progress.update("writing " + out.getFileName(), 0, dataBytes);
             for (int i = 0; i < tensors.size(); i++) {
                 Planned t = tensors.get(i);
                 t.filler().fill(file.asSlice(dataStart + offsets[i], t.byteSize()));

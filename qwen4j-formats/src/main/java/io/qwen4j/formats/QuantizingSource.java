@@ -36,6 +36,7 @@ public final class QuantizingSource implements WeightSource {
         }).toList();
         long total = todo.stream().mapToLong(n -> source.info(n).orElseThrow().elements()).sum();
         long done = 0;
+        progress.update("quantizing to " + type, 0, total);
         Map<String, Weight> quantized = new LinkedHashMap<>();
         for (String name : todo) {
             Weight w = source.weight(name);
