@@ -166,6 +166,28 @@ class GgufFileTest {
     }
 
     @Test
+    void readsVersion2() throws IOException {
+        byte[] b = fixtureBytes();
+        ByteBuffer.wrap(b, 4, 4).order(ByteOrder.LITTLE_ENDIAN).putInt(2); // v2 has v3's layout (v3 added big-endian files)
+        Path p = tmp.resolve("v2.gguf");
+        Files.write(p, b);
+        try (GgufFile v2 = GgufFile.open(p); GgufFile v3 = GgufFile.open(everyTypes())) {
+            assertEquals(2, v2.version());
+            assertEquals(v3.metadata(), v2.metadata());
+            assertEquals(v3.tensors().keySet(), v2.tensors().keySet());
+        }
+    }
+
+    @Test
+    void versionOneAndBigEndianAreRefused() throws IOException {
+        byte[] b = fixtureBytes();
+        ByteBuffer.wrap(b, 4, 4).order(ByteOrder.LITTLE_ENDIAN).putInt(1);
+        assertTrue(openBroken(b).getMessage().contains("version 1"));
+        ByteBuffer.wrap(b, 4, 4).order(ByteOrder.BIG_ENDIAN).putInt(3);
+        assertTrue(openBroken(b).getMessage().contains("big-endian"));
+    }
+
+    @Test
     void badMagic() throws IOException {
         byte[] b = fixtureBytes();
         b[0] = 'X';
