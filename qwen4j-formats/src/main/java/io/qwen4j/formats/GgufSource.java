@@ -97,6 +97,11 @@ public final class GgufSource implements WeightSource {
         return file.path().toString();
     }
 
+    /** The tokenizer stored in the file's metadata, for the tokenizer module to build from. */
+    public Optional<GgufTokenizer> tokenizer() {
+        return file.tokenizer();
+    }
+
     /** The architecture named in the file ({@code general.architecture}). */
     public String architecture() {
         return file.string("general.architecture").orElseThrow(() -> new ModelFileException(
