@@ -76,7 +76,17 @@ class GgufCliTest {
         CliRunner r2 = CliRunner.run("logits", "--model", CliRunner.fixture("qwen3-tied").toString(), "--quantize", "q8_0", "--ids", promptIds(), "--out", b.toString());
         assertEquals(0, r1.status(), r1.toString());
         assertEquals(0, r2.status(), r2.toString());
-        assertTrue(Arrays.equals(Npy.read(a).data(), Npy.read(b).data()), "converted q8_0 GGUF = checkpoint quantized at load");
+        // The same weight bytes (convert and --quantize run one quantizer); only the summation order may differ,
+        // as the Vector API's lane reductions differ between JIT tiers: the golden tests' 2e-5 of max|logit|.
+        float[] x = Npy.read(a).data();
+        float[] y = Npy.read(b).data();
+        double maxDiff = 0;
+        double maxRef = 0;
+        for (int i = 0; i < x.length; i++) {
+            maxDiff = Math.max(maxDiff, Math.abs(x[i] - y[i]));
+            maxRef = Math.max(maxRef, Math.abs(y[i]));
+        }
+        assertTrue(maxDiff <= 2e-5 * maxRef, "converted q8_0 GGUF vs checkpoint quantized at load: max diff " + maxDiff + " of " + maxRef);
     }
 
     @Test

@@ -74,7 +74,8 @@ class GgufGoldenTest {
             int[] prompt = g.ids("prompt_ids");
             FloatMatrix a = prefillLogits(gguf, prompt);
             FloatMatrix b = prefillLogits(quantized, prompt);
-            Golden.assertAllClose(List.of(Golden.compare("logits", Golden.rows(a), Golden.rows(b))), 0.0, "q8_0 GGUF vs --quantize q8_0");
+            // the same weight bytes; only summation order may differ (lane reductions differ between JIT tiers)
+            Golden.assertAllClose(List.of(Golden.compare("logits", Golden.rows(a), Golden.rows(b))), REL_TOL, "q8_0 GGUF vs --quantize q8_0");
         }
     }
 

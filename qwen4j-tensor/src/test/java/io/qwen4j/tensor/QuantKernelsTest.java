@@ -118,7 +118,8 @@ class QuantKernelsTest {
         FloatMatrix b = new FloatMatrix(2, 3);
         w.matmulRows(in, a, 0, 3);
         w.matmulRows(x, b, 0, 3);
-        assertEquals(java.util.Arrays.toString(a.data()), java.util.Arrays.toString(b.data()));
+        // same integer sums; only the float lane reduction may be ordered differently across JIT tiers
+        OpsAgreementTest.assertClose(a, b, 1e-6, "prepared vs unprepared input");
     }
 
     @Test
