@@ -17,6 +17,10 @@ rm -rf "$out/qwen3-tied" && "$py" "$here/make_qwen3.py" --out "$out/qwen3-tied" 
 rm -rf "$out/qwen3-untied-sharded" && "$py" "$here/make_qwen3.py" --out "$out/qwen3-untied-sharded" --seed 1 \
   --vocab 320 --hidden 48 --intermediate 112 --layers 3 --heads 6 --kv-heads 2 --head-dim 16 \
   --no-tied --rope-theta 10000 --rms-eps 1e-5 --shard-size 60KB
+# GGUF versions of both, written by the reference writer (gguf-py) with convert_hf_to_gguf.py's names and keys.
+"$py" "$here/make_gguf.py" convert "$out/qwen3-tied" "$out/qwen3-tied/model-bf16.gguf" --type bf16
+"$py" "$here/make_gguf.py" convert "$out/qwen3-tied" "$out/qwen3-tied/model-q8_0.gguf" --type q8_0
+"$py" "$here/make_gguf.py" convert "$out/qwen3-untied-sharded" "$out/qwen3-untied-sharded/model-bf16.gguf" --type bf16
 # Qwen3-MoE as released: every layer sparse, 8 experts, top-2, norm_topk_prob true; tied embeddings.
 rm -rf "$out/qwen3-moe-e8k2-tied" && "$py" "$here/make_qwen3_moe.py" --out "$out/qwen3-moe-e8k2-tied" --seed 1 \
   --experts 8 --experts-per-tok 2 --moe-intermediate 32 --norm-topk-prob
@@ -40,6 +44,12 @@ echo "fixtures written to $out and $root/fixtures/sampling"
 # Media goldens (qwen4j-media) from the committed files in fixtures/media; make_media_fixtures.py made
 # those files once from ../shared/data/media and is not rerun here (re-encoding would change them).
 "$py" "$here/make_media_goldens.py"
+
+# GGUF reader/writer fixtures: every metadata type; a synthetic qwen3moe with stacked experts.
+rm -rf "$root/fixtures/gguf" && "$py" "$here/make_gguf.py" metadata "$root/fixtures/gguf"
+"$py" "$here/make_gguf.py" moe "$root/fixtures/gguf"
+# Quantized types: random blocks dequantized, rows quantized, by gguf.quants.
+rm -rf "$root/fixtures/quant" && "$py" "$here/make_quant_fixtures.py" --out "$root/fixtures/quant"
 
 # The demo model embedded in the CLI (random weights, its own small tokenizer, Qwen3's chat template).
 demo="$root/qwen4j-cli/src/main/resources/io/qwen4j/cli/demo"

@@ -4,6 +4,7 @@ module io.qwen4j.cli {
     requires io.qwen4j.tokenizer;
     requires io.qwen4j.media;
     requires info.picocli;
+    requires me.tongfei.progressbar;
     requires com.fasterxml.jackson.databind;
     opens io.qwen4j.cli to info.picocli;
     exports io.qwen4j.cli;

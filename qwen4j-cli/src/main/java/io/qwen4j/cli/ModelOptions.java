@@ -12,10 +12,14 @@ import picocli.CommandLine.Option;
 /** Options that choose and load a model, shared by the commands. */
 final class ModelOptions {
     @Option(names = {"-m", "--model"}, paramLabel = "MODEL",
-            description = "A model folder in the Hugging Face layout (config.json, *.safetensors), or a Hugging Face repo id"
+            description = "A model folder in the Hugging Face layout (config.json, *.safetensors), a GGUF file, or a Hugging Face repo id"
                     + " such as Qwen/Qwen3-0.6B[@revision] found in the local Hugging Face cache (HF_HOME, HF_HUB_CACHE)."
                     + " Default: the embedded demo model.")
     String model;
+
+    @Option(names = "--quantize", paramLabel = "TYPE",
+            description = "Quantize the matmul weights at load: ${COMPLETION-CANDIDATES} (default: as stored).")
+    LoadOptions.Quantize quantize = LoadOptions.Quantize.AS_STORED;
 
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Compute threads (default: all ${sys:qwen4j.cores} cores).")
     int threads = ThreadPool.defaultThreads();
@@ -34,7 +38,7 @@ final class ModelOptions {
         if (contextLength < 0) {
             throw new InvalidInputException("--ctx-size must not be negative, got " + contextLength);
         }
-        return new LoadOptions(threads, contextLength);
+        return new LoadOptions(threads, contextLength, quantize, new ProgressBars());
     }
 
     /** The model folder or file, or the embedded demo model when none was given. */

@@ -4,16 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.qwen4j.common.ModelFileException;
 import io.qwen4j.tensor.DType;
 import io.qwen4j.tensor.Weight;
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -44,14 +40,11 @@ public final class SafeTensorsFile implements AutoCloseable {
     }
 
     public static SafeTensorsFile open(Path path) {
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = ch.size();
+        return MappedFile.open(path, (arena, mapped, size) -> {
             String name = path.getFileName().toString();
             if (size < 8) {
                 throw new ModelFileException(name + " is truncated or not a safetensors file: " + size + " bytes (" + path + ")");
             }
-            MemorySegment mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             long headerLen = mapped.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
             if (headerLen <= 0 || headerLen > MAX_HEADER_BYTES) {
                 throw new ModelFileException(name + " is not a safetensors file: header length " + headerLen + " (" + path + ")");
@@ -73,16 +66,7 @@ public final class SafeTensorsFile implements AutoCloseable {
                 tensors.put(e.getKey(), parseEntry(path, e.getKey(), e.getValue(), dataStart, size));
             }
             return new SafeTensorsFile(path, arena, mapped, Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
-        } catch (NoSuchFileException e) {
-            arena.close();
-            throw new ModelFileException(path + " does not exist");
-        } catch (IOException e) {
-            arena.close();
-            throw new ModelFileException("cannot read " + path + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            arena.close();
-            throw e;
-        }
+        });
     }
 
     private static TensorInfo parseEntry(Path path, String tensor, JsonNode node, long dataStart, long fileSize) {
@@ -119,8 +103,7 @@ public final class SafeTensorsFile implements AutoCloseable {
                     + dtype.bytesFor(elements) + " bytes but data_offsets span " + (end - begin));
         }
         if (dataStart + end > fileSize) {
-            throw new ModelFileException(file + " is truncated: tensor " + tensor + " needs bytes up to " + (dataStart + end)
-                    + " but the file has " + fileSize + " (" + path + "); download it again");
+            throw MappedFile.truncated(path, tensor, dataStart + end, fileSize);
         }
         return new TensorInfo(tensor, fileDType, dtype, shape, path, dataStart + begin, end - begin);
     }
@@ -147,6 +130,15 @@ public final class SafeTensorsFile implements AutoCloseable {
                     + ", which qwen4j cannot use as a weight (F32, F16 and BF16 can be)");
         }
         return Weight.of(name, info.dtype(), info.shape(), mapped.asSlice(info.offset(), info.byteSize()));
+    }
+
+    /** The raw bytes of a tensor of any stored type (U8 fixtures, types qwen4j cannot use as weights). */
+    public MemorySegment bytes(String name) {
+        TensorInfo info = tensors.get(name);
+        if (info == null) {
+            throw new ModelFileException("tensor " + name + " is not in " + path);
+        }
+        return mapped.asSlice(info.offset(), info.byteSize());
     }
 
     @Override

@@ -3,8 +3,12 @@ package io.qwen4j.models;
 import io.qwen4j.common.ModelFileException;
 import io.qwen4j.core.CausalLm;
 import io.qwen4j.formats.ConfigJson;
+import io.qwen4j.formats.GgufFile;
+import io.qwen4j.formats.GgufSource;
+import io.qwen4j.formats.QuantizingSource;
 import io.qwen4j.formats.SafeTensorsSource;
 import io.qwen4j.formats.WeightSource;
+import io.qwen4j.tensor.ThreadPool;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -29,29 +33,58 @@ public final class Architectures {
         return BY_MODEL_TYPE.keySet();
     }
 
-    /** Loads a Hugging Face checkpoint folder (config.json, safetensors weights, generation_config.json). */
-    public static CausalLm load(Path dir, LoadOptions options) {
-        if (!Files.isDirectory(dir)) {
-            throw new ModelFileException(dir + " is not a model folder (it should hold config.json and *.safetensors)");
+    /**
+     * Loads a model: a Hugging Face checkpoint folder (config.json, safetensors weights,
+     * generation_config.json) or a GGUF file (its metadata gives the config, {@link GgufSource} the weights
+     * under HF names), with the weights quantized at load when the options ask for it.
+     */
+    public static CausalLm load(Path path, LoadOptions options) {
+        if (Files.isRegularFile(path) && (path.getFileName().toString().endsWith(".gguf") || GgufFile.isGguf(path))) {
+            GgufSource gguf = GgufSource.open(path);
+            try {
+                ConfigJson config = gguf.config();
+                Loader loader = loaderFor(config, path.getFileName().toString());
+                return loader.load(config, gguf.generationConfig(), quantized(gguf, options), options);
+            } catch (RuntimeException e) {
+                gguf.close();
+                throw e;
+            }
         }
-        Path configFile = dir.resolve("config.json");
+        if (!Files.isDirectory(path)) {
+            throw new ModelFileException(path + " is neither a model folder (config.json and *.safetensors) nor a .gguf file");
+        }
+        Path configFile = path.resolve("config.json");
         if (!Files.isRegularFile(configFile)) {
-            throw new ModelFileException(dir + " has no config.json");
+            throw new ModelFileException(path + " has no config.json");
         }
         ConfigJson config = ConfigJson.read(configFile);
-        String type = config.string("model_type").orElseThrow(() -> new ModelFileException(configFile + " has no model_type"));
-        Loader loader = BY_MODEL_TYPE.get(type);
-        if (loader == null) {
-            throw new ModelFileException(dir + " holds a '" + type + "' model; qwen4j runs " + String.join(", ", BY_MODEL_TYPE.keySet()));
-        }
-        Path genFile = dir.resolve("generation_config.json");
+        Loader loader = loaderFor(config, path.toString());
+        Path genFile = path.resolve("generation_config.json");
         ConfigJson generation = Files.isRegularFile(genFile) ? ConfigJson.read(genFile) : ConfigJson.empty("generation_config.json");
-        WeightSource weights = SafeTensorsSource.open(dir);
+        WeightSource weights = SafeTensorsSource.open(path);
         try {
-            return loader.load(config, generation, weights, options);
+            return loader.load(config, generation, quantized(weights, options), options);
         } catch (RuntimeException e) {
             weights.close();
             throw e;
+        }
+    }
+
+    private static Loader loaderFor(ConfigJson config, String what) {
+        String type = config.string("model_type").orElseThrow(() -> new ModelFileException(config.where() + " has no model_type"));
+        Loader loader = BY_MODEL_TYPE.get(type);
+        if (loader == null) {
+            throw new ModelFileException(what + " holds a '" + type + "' model; qwen4j runs " + String.join(", ", BY_MODEL_TYPE.keySet()));
+        }
+        return loader;
+    }
+
+    private static WeightSource quantized(WeightSource weights, LoadOptions options) {
+        if (options.quantize().dtype().isEmpty()) {
+            return weights;
+        }
+        try (ThreadPool pool = ThreadPool.create(options.threads())) {
+            return QuantizingSource.of(weights, options.quantize().dtype().get(), pool, options.progress());
         }
     }
 }

@@ -9,7 +9,8 @@ import java.lang.foreign.MemorySegment;
  * {@code y = x · Wᵀ}.
  *
  * <p>Each storage type owns two kernels: {@link #dequantizeRow} (the simple, obviously right one the
- * scalar {@link Ops} use as the oracle) and {@link #matmulRows} (the fast one).
+ * scalar {@link Ops} use as the oracle) and {@link #matmulRows} (the fast one). Quantized types quantize the
+ * activation once per matmul ({@link #prepare}) and run integer dot products on it, as llama.cpp does.
  */
 public interface Weight {
     /** The tensor's name in its file, for messages. */
@@ -36,6 +37,19 @@ public interface Weight {
      */
     void matmulRows(FloatMatrix x, FloatMatrix out, int rowStart, int rowEnd);
 
+    /**
+     * Prepares the activation of one matmul for this weight's kernel, once, before the row ranges run:
+     * quantized types quantize it to 8-bit blocks here. Float types use it as it is.
+     */
+    default MatmulInput prepare(FloatMatrix x) {
+        return MatmulInput.of(x);
+    }
+
+    /** {@link #matmulRows(FloatMatrix, FloatMatrix, int, int)} on an input made by {@link #prepare}. */
+    default void matmulRows(MatmulInput x, FloatMatrix out, int rowStart, int rowEnd) {
+        matmulRows(x.floats(), out, rowStart, rowEnd);
+    }
+
     /** Bytes of storage. */
     default long byteSize() {
         return data().byteSize();
@@ -47,6 +61,12 @@ public interface Weight {
             case F32 -> new F32Weight(name, shape, data);
             case F16 -> new F16Weight(name, shape, data);
             case BF16 -> new BF16Weight(name, shape, data);
+            case Q8_0 -> new Q8_0Weight(name, shape, data);
+            case Q4_0 -> new Q4_0Weight(name, shape, data);
+            case Q4_1, Q5_0, Q5_1 -> new LegacyQuantWeight(name, dtype, shape, data);
+            case Q4_K -> new Q4_KWeight(name, shape, data);
+            case Q5_K -> new Q5_KWeight(name, shape, data);
+            case Q6_K -> new Q6_KWeight(name, shape, data);
         };
     }
 

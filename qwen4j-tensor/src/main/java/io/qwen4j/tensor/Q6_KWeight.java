@@ -1,0 +1,106 @@
+package io.qwen4j.tensor;
+
+import static io.qwen4j.tensor.QuantKernels.B;
+import static io.qwen4j.tensor.QuantKernels.F;
+import static io.qwen4j.tensor.QuantKernels.I;
+import static io.qwen4j.tensor.QuantKernels.LE;
+import static io.qwen4j.tensor.QuantKernels.S;
+import static io.qwen4j.tensor.QuantKernels.W;
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.B2S;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * ggml's {@code block_q6_K}: 128 bytes of low nibbles, 64 bytes of high 2-bit pairs, 16 signed 8-bit scales
+ * (one per 16 values), f16 d; value = d·sc·(q − 32). Each half of 128 values: bytes l of ql[0..63] and
+ * qh[0..31] hold values l, l+32, l+64, l+96.
+ */
+public final class Q6_KWeight extends QuantizedWeight {
+    /** Lanes of a chunk's 32-bit sums that belong to its second 16 values (only when a chunk spans 32). */
+    private static final VectorMask<Integer> SECOND_SIXTEEN = IntVector.zero(I).addIndex(1).compare(VectorOperators.GE, 8);
+
+    public Q6_KWeight(String name, long[] shape, MemorySegment data) {
+        super(name, DType.Q6_K, shape, data);
+    }
+
+    @Override
+    int activationBlock() {
+        return DType.QK_K;
+    }
+
+    private int scale(long bo, int i) {
+        return data.get(ValueLayout.JAVA_BYTE, bo + 192 + i);
+    }
+
+    /** Mirrors {@code dequantize_row_q6_K}. */
+    @Override
+    public void dequantizeRow(int row, float[] dst, int dstOffset) {
+        long base = row * rowBytes;
+        for (int b = 0; b < blocksPerRow; b++) {
+            long bo = base + 210L * b;
+            float d = QuantKernels.f16(data, bo + 208);
+            for (int n = 0; n < 2; n++) {
+                long ql = bo + 64L * n;
+                long qh = bo + 128 + 32L * n;
+                int y = dstOffset + 256 * b + 128 * n;
+                for (int l = 0; l < 32; l++) {
+                    int is = 8 * n + l / 16;
+                    int h = QuantKernels.u8(data, qh + l);
+                    int a = QuantKernels.u8(data, ql + l);
+                    int c = QuantKernels.u8(data, ql + l + 32);
+                    dst[y + l] = d * scale(bo, is) * (((a & 0xF) | ((h & 3) << 4)) - 32);
+                    dst[y + l + 32] = d * scale(bo, is + 2) * (((c & 0xF) | (((h >> 2) & 3) << 4)) - 32);
+                    dst[y + l + 64] = d * scale(bo, is + 4) * (((a >> 4) | (((h >> 4) & 3) << 4)) - 32);
+                    dst[y + l + 96] = d * scale(bo, is + 6) * (((c >> 4) | (((h >> 6) & 3) << 4)) - 32);
+                }
+            }
+        }
+    }
+
+    /** Mirrors {@code ggml_vec_dot_q6_K_q8_K}: the 6-bit values minus 32, scaled per 16 values. */
+    @Override
+    float rowDot(long base, Q8Activations x, int t) {
+        byte[] xq = x.q;
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < blocksPerRow; b++) {
+            long bo = base + 210L * b;
+            int xo = t * cols + 256 * b;
+            IntVector sum = IntVector.zero(I);
+            for (int n = 0; n < 2; n++) {
+                for (int c = 0; c < 32; c += W) {
+                    ShortVector qlA = (ShortVector) ByteVector.fromMemorySegment(B, data, bo + 64L * n + c, LE).convertShape(B2S, S, 0);
+                    ShortVector qlB = (ShortVector) ByteVector.fromMemorySegment(B, data, bo + 64L * n + 32 + c, LE).convertShape(B2S, S, 0);
+                    ShortVector qh = (ShortVector) ByteVector.fromMemorySegment(B, data, bo + 128 + 32L * n + c, LE).convertShape(B2S, S, 0);
+                    int v = 128 * n + c;
+                    for (int k = 0; k < 4; k++) {
+                        ShortVector low = (k & 1) == 0 ? qlA : qlB;
+                        ShortVector q = (k < 2 ? low.and((short) 0xF) : low.lanewise(ASHR, 4).and((short) 0xF))
+                                .or(qh.lanewise(ASHR, 2 * k).and((short) 3).lanewise(LSHL, 4)).sub((short) 32);
+                        ShortVector xv = (ShortVector) ByteVector.fromArray(B, xq, xo + v + 32 * k).convertShape(B2S, S, 0);
+                        IntVector p = q.mul(xv).reinterpretAsInts();
+                        IntVector pairs = p.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p.lanewise(ASHR, 16));
+                        int first = (v + 32 * k) / 16;
+                        IntVector scales = IntVector.broadcast(I, scale(bo, first));
+                        if (W > 16) { // a chunk of 32 spans two scales: its upper 8 int lanes take the second
+                            scales = scales.blend(scale(bo, first + 1), SECOND_SIXTEEN);
+                        }
+                        sum = sum.add(pairs.mul(scales));
+                    }
+                }
+            }
+            acc = ((FloatVector) sum.convert(I2F, 0)).fma(FloatVector.broadcast(F, QuantKernels.f16(data, bo + 208) * x.d[t * blocksPerRow + b]), acc);
+        }
+        return acc.reduceLanes(ADD);
+    }
+}

@@ -1,0 +1,91 @@
+package io.qwen4j.tensor;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A block-quantized weight: rows are whole blocks ({@code cols} a multiple of the block size), so row
+ * {@code r} starts at byte {@code r · rowBytes}. Subclasses own the block layout: {@link #dequantizeRow}
+ * is the oracle, {@link #matmulRows(MatmulInput, FloatMatrix, int, int)} the fast kernel.
+ */
+abstract class QuantizedWeight extends StoredWeight {
+    protected final DType dtype;
+    protected final long rowBytes;
+    protected final int blocksPerRow;
+
+    QuantizedWeight(String name, DType dtype, long[] shape, MemorySegment data) {
+        super(name, dtype, checkRowBlocks(name, dtype, shape), data);
+        this.dtype = dtype;
+        this.blocksPerRow = cols / dtype.blockSize();
+        this.rowBytes = (long) blocksPerRow * dtype.blockBytes();
+    }
+
+    private static long[] checkRowBlocks(String name, DType dtype, long[] shape) {
+        long cols = shape.length == 0 ? 1 : shape[shape.length - 1];
+        if (cols % dtype.blockSize() != 0) {
+            throw new IllegalArgumentException(name + ": " + dtype + " rows must be multiples of " + dtype.blockSize()
+                    + " values, but the row length is " + cols);
+        }
+        return shape;
+    }
+
+    @Override
+    public DType dtype() {
+        return dtype;
+    }
+
+    /** Values per block of the activation this kernel wants (32 or 256); 0 for plain floats. */
+    abstract int activationBlock();
+
+    @Override
+    public MatmulInput prepare(FloatMatrix x) {
+        int block = activationBlock();
+        return block == 0 ? MatmulInput.of(x) : Q8Activations.of(MatmulInput.of(x), block);
+    }
+
+    @Override
+    public void matmulRows(FloatMatrix x, FloatMatrix out, int rowStart, int rowEnd) {
+        matmulRows(prepare(x), out, rowStart, rowEnd);
+    }
+
+    @Override
+    public void matmulRows(MatmulInput in, FloatMatrix out, int rowStart, int rowEnd) {
+        checkMatmul(in.floats(), out, rowStart, rowEnd);
+        int block = activationBlock();
+        if (block == 0) {
+            matmulFloats(in.floats(), out, rowStart, rowEnd);
+        } else {
+            matmulQ8(Q8Activations.of(in, block), out, rowStart, rowEnd);
+        }
+    }
+
+    /** The integer kernels: one scalar result per (weight row, token), so no vector crosses a call. */
+    void matmulQ8(Q8Activations x, FloatMatrix out, int rowStart, int rowEnd) {
+        float[] os = out.data();
+        int oc = out.cols();
+        for (int r = rowStart; r < rowEnd; r++) {
+            long base = r * rowBytes;
+            for (int t = 0; t < x.x.rows(); t++) {
+                os[t * oc + r] = rowDot(base, x, t);
+            }
+        }
+    }
+
+    /** Weight row at byte {@code rowOffset} · token {@code t} of the quantized activation; for {@code activationBlock() > 0}. */
+    float rowDot(long rowOffset, Q8Activations x, int t) {
+        throw new UnsupportedOperationException(dtype + " has no integer kernel");
+    }
+
+    /** Dequantizes each row once, then vector dot products with every token. */
+    void matmulFloats(FloatMatrix x, FloatMatrix out, int rowStart, int rowEnd) {
+        float[] xs = x.data();
+        float[] os = out.data();
+        int oc = out.cols();
+        float[] row = BF16Weight.scratch(cols);
+        for (int r = rowStart; r < rowEnd; r++) {
+            dequantizeRow(r, row, 0);
+            for (int t = 0; t < x.rows(); t++) {
+                os[t * oc + r] = VectorKernels.dot(row, 0, xs, t * cols, cols);
+            }
+        }
+    }
+}
