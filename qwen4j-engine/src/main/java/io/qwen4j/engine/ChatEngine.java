@@ -3,6 +3,8 @@ package io.qwen4j.engine;
 import io.qwen4j.common.ModelFileException;
 import io.qwen4j.common.Qwen4jException;
 import io.qwen4j.core.CausalLm;
+import io.qwen4j.formats.GgufFile;
+import io.qwen4j.formats.GgufTokenizer;
 import io.qwen4j.models.Architectures;
 import io.qwen4j.models.LoadOptions;
 import io.qwen4j.tokenizer.StreamingDetokenizer;
@@ -54,14 +56,34 @@ public final class ChatEngine implements AutoCloseable {
         engine.start();
     }
 
-    /** Loads a model folder with its tokenizer.json and chat template. */
+    /**
+     * Loads a model folder with its tokenizer.json and chat template, or a GGUF file with the tokenizer
+     * and chat template embedded in its metadata (a tokenizer.json and template next to the file win).
+     */
     public static ChatEngine open(String name, Path model, LoadOptions load, EngineOptions options) {
+        boolean gguf = Files.isRegularFile(model) && GgufFile.isGguf(model);
         Path dir = Files.isDirectory(model) ? model : model.toAbsolutePath().getParent();
-        if (!Files.isRegularFile(dir.resolve("tokenizer.json")) && !Files.isRegularFile(dir.resolve("tokenizer.json.gz"))) {
-            throw new ModelFileException(dir + " has no tokenizer.json; chat needs the checkpoint's tokenizer (download it with the model)");
+        boolean hasTokenizerJson = Files.isRegularFile(dir.resolve("tokenizer.json")) || Files.isRegularFile(dir.resolve("tokenizer.json.gz"));
+        Tokenizer tokenizer;
+        ChatTemplate template;
+        if (gguf && !hasTokenizerJson) {
+            try (GgufFile file = GgufFile.open(model)) {
+                GgufTokenizer t = file.tokenizer().orElseThrow(() -> new ModelFileException(
+                        model + " carries no tokenizer (tokenizer.ggml.* keys); put the model's tokenizer.json next to it"));
+                if (!t.model().equals("gpt2")) {
+                    throw new ModelFileException(model + " has a '" + t.model() + "' tokenizer; qwen4j reads byte-level BPE ('gpt2') tokenizers");
+                }
+                tokenizer = Tokenizer.fromTokenList(t.tokens(), t.merges(), t.tokenTypes(), model.toString());
+                template = ChatTemplate.of(t.chatTemplate().orElseThrow(() -> new ModelFileException(
+                        model + " carries no chat template (tokenizer.chat_template); put the model's tokenizer_config.json next to it")));
+            }
+        } else {
+            if (!hasTokenizerJson) {
+                throw new ModelFileException(dir + " has no tokenizer.json; chat needs the checkpoint's tokenizer (download it with the model)");
+            }
+            tokenizer = Tokenizer.load(dir);
+            template = ChatTemplate.load(dir);
         }
-        Tokenizer tokenizer = Tokenizer.load(dir);
-        ChatTemplate template = ChatTemplate.load(dir);
         CausalLm lm = Architectures.load(model, load);
         try {
             return new ChatEngine(name, lm, tokenizer, template, GenerationDefaults.forModel(model), options);
@@ -119,8 +141,8 @@ public final class ChatEngine implements AutoCloseable {
     public RequestHandle submit(ChatRequest request, ChatListener listener) {
         String prompt = render(request);
         int[] ids = tokenizer.encode(prompt);
-        GenerationRequest generation = new GenerationRequest(ids, maxTokens(request.maxTokens(), ids.length), stopIds,
-                request.sampling(), request.logprobs(), request.topLogprobs(), request.constraint());
+        GenerationRequest generation = new GenerationRequest(ids, maxTokens(request.maxTokens(), ids.length),
+                request.ignoreEos() ? new int[0] : stopIds, request.sampling(), request.logprobs(), request.topLogprobs(), request.constraint());
         Answer answer = new Answer(StreamingChatParser.forPrompt(prompt), request.stop(), listener, true);
         return engine.submit(generation, answer);
     }
@@ -218,7 +240,8 @@ public final class ChatEngine implements AutoCloseable {
 
         @Override
         public boolean onToken(TokenEvent event) {
-            String text = detokenizer.accept(event.token());
+            // ids past the tokenizer (the embedding's padding rows) decode to nothing, as transformers' decode drops them
+            String text = event.token() < tokenizer.vocabSize() ? detokenizer.accept(event.token()) : "";
             listener.onToken(event, text);
             emit(stops.feed(text));
             return !stops.stopped();

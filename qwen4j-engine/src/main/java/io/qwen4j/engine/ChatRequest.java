@@ -21,10 +21,11 @@ import java.util.Map;
  * @param topLogprobs       and this many alternatives
  * @param constraint        restricts the tokens (e.g. to JSON); {@link TokenConstraint#NONE} for none
  * @param templateVariables further variables for the chat template
+ * @param ignoreEos         do not stop at end-of-turn ids (only at max tokens, stop strings or the context's end)
  */
 public record ChatRequest(List<ChatMessage> messages, List<JsonNode> tools, SamplingParams sampling, int maxTokens,
                           Thinking thinking, List<String> stop, boolean logprobs, int topLogprobs, TokenConstraint constraint,
-                          Map<String, Object> templateVariables) {
+                          Map<String, Object> templateVariables, boolean ignoreEos) {
     /** The template's {@code enable_thinking}: left to the template, or set. */
     public enum Thinking { DEFAULT, ON, OFF }
 
@@ -57,6 +58,7 @@ public record ChatRequest(List<ChatMessage> messages, List<JsonNode> tools, Samp
         private int topLogprobs;
         private TokenConstraint constraint = TokenConstraint.NONE;
         private final Map<String, Object> variables = new LinkedHashMap<>();
+        private boolean ignoreEos;
 
         private Builder(List<ChatMessage> messages, SamplingParams sampling) {
             this.messages = new ArrayList<>(messages);
@@ -99,8 +101,14 @@ public record ChatRequest(List<ChatMessage> messages, List<JsonNode> tools, Samp
             return this;
         }
 
+        public Builder ignoreEos(boolean on) {
+            ignoreEos = on;
+            return this;
+        }
+
         public ChatRequest build() {
-            return new ChatRequest(messages, tools, sampling, maxTokens, thinking, stop, logprobs, topLogprobs, constraint, variables);
+            return new ChatRequest(messages, tools, sampling, maxTokens, thinking, stop, logprobs, topLogprobs, constraint, variables,
+                    ignoreEos);
         }
     }
 }

@@ -16,9 +16,11 @@ public record GenerationDefaults(boolean doSample, float temperature, int topK, 
 
     /** Reads {@code generation_config.json} next to (or inside) the model path. */
     public static GenerationDefaults forModel(Path model) {
-        Path dir = Files.isDirectory(model) ? model : model.toAbsolutePath().getParent();
-        Path file = dir == null ? null : dir.resolve("generation_config.json");
-        if (file == null || !Files.isRegularFile(file)) {
+        if (!Files.isDirectory(model)) {
+            return LLAMA_CPP; // a GGUF file: a generation_config.json beside it belongs to some other checkpoint
+        }
+        Path file = model.resolve("generation_config.json");
+        if (!Files.isRegularFile(file)) {
             return LLAMA_CPP;
         }
         return from(ConfigJson.read(file));

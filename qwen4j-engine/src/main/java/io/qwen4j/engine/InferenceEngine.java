@@ -296,7 +296,10 @@ public final class InferenceEngine implements AutoCloseable {
         try {
             more = s.sink.onToken(event);
         } catch (RuntimeException e) {
-            more = false;
+            running.remove(s);
+            s.sink.onError(e instanceof Qwen4jException q ? q : new Qwen4jException("internal error handling token " + token + ": " + e, e));
+            finish(s, FinishReason.ERROR, false);
+            return;
         }
         if (!more || s.generated == s.budget) {
             running.remove(s);

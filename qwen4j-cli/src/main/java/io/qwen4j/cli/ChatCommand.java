@@ -1,0 +1,208 @@
+package io.qwen4j.cli;
+
+import io.qwen4j.common.Qwen4jException;
+import io.qwen4j.engine.ChatEngine;
+import io.qwen4j.engine.ChatListener;
+import io.qwen4j.engine.ChatRequest;
+import io.qwen4j.engine.ChatResult;
+import io.qwen4j.engine.RequestHandle;
+import io.qwen4j.tokenizer.chat.ChatMessage;
+import io.qwen4j.tokenizer.chat.ToolCall;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Callable;
+import org.jline.reader.EndOfFileException;
+import org.jline.reader.LineReader;
+import org.jline.reader.LineReaderBuilder;
+import org.jline.reader.UserInterruptException;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code qwen4j chat}: an interactive conversation in the terminal. */
+@Command(name = "chat",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Talks with a model in the terminal, streaming each answer.",
+            "%nType a message and press Enter. For several lines, end a line with \\ or wrap the text in \"\"\"."
+                + " Ctrl-C stops the answer being written (not the program); Ctrl-D or /bye leaves."
+                + " Commands: /reset (forget the conversation), /think and /no_think (turn reasoning on or off),"
+                + " /help. Reasoning is shown dimmed. Earlier turns are kept in the KV cache, so follow-ups start fast.",
+            "%nExample:%n  qwen4j chat --model Qwen/Qwen3-0.6B --system \"You are terse.\"%n"
+        })
+final class ChatCommand implements Callable<Integer> {
+    static final String PROMPT = ">>> ";
+    static final String CONTINUATION = "... ";
+    static final String HELP = """
+            /reset      forget the conversation (the system prompt stays)
+            /think      let the model reason before answering
+            /no_think   answer without reasoning
+            /bye        leave (or Ctrl-D)
+            Several lines: end a line with \\ or wrap the text in \"\"\". Ctrl-C stops an answer.""";
+
+    @Mixin
+    ConversationOptions conversation;
+
+    @Override
+    public Integer call() throws IOException {
+        try (Terminal terminal = TerminalBuilder.builder().system(true).dumb(true).build();
+             ChatEngine chat = conversation.open()) {
+            LineReader reader = LineReaderBuilder.builder().terminal(terminal)
+                    .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true).build();
+            PrintWriter out = terminal.writer();
+            boolean color = !Terminal.TYPE_DUMB.equals(terminal.getType()) && !Terminal.TYPE_DUMB_COLOR.equals(terminal.getType())
+                    && System.getenv("NO_COLOR") == null;
+            var info = chat.model().info();
+            out.printf(Locale.ROOT, "qwen4j chat: %s (%s, %s parameters, %s). /help for commands, Ctrl-D to leave.%n",
+                    chat.name(), info.architecture(), count(info.parameters()), info.weightTypes());
+            out.flush();
+            List<ChatMessage> messages = conversation.preamble();
+            ChatRequest.Thinking thinking = conversation.thinking();
+            while (true) {
+                String input;
+                try {
+                    input = readMessage(reader);
+                } catch (UserInterruptException e) {
+                    continue; // Ctrl-C at the prompt clears the line
+                } catch (EndOfFileException e) {
+                    out.println();
+                    break;
+                }
+                String trimmed = input.strip();
+                if (trimmed.isEmpty()) {
+                    continue;
+                }
+                if (trimmed.startsWith("/") && !trimmed.contains("\n")) {
+                    switch (trimmed) {
+                        case "/bye", "/exit", "/quit" -> {
+                            return 0;
+                        }
+                        case "/reset", "/clear" -> {
+                            messages = conversation.preamble();
+                            out.println("(conversation forgotten)");
+                        }
+                        case "/think" -> {
+                            thinking = ChatRequest.Thinking.ON;
+                            out.println("(reasoning on)");
+                        }
+                        case "/no_think" -> {
+                            thinking = ChatRequest.Thinking.OFF;
+                            out.println("(reasoning off)");
+                        }
+                        case "/help", "/?" -> out.println(HELP);
+                        default -> out.println("unknown command " + trimmed + "; /help lists them");
+                    }
+                    out.flush();
+                    continue;
+                }
+                messages.add(ChatMessage.user(input));
+                ChatResult r;
+                try {
+                    r = answer(terminal, chat, conversation.request(chat, messages, thinking), color);
+                } catch (Qwen4jException e) {
+                    // e.g. the conversation no longer fits the context: say so and keep the session
+                    messages.removeLast();
+                    out.println("error: " + e.getMessage() + (e.getMessage().contains("context") ? " (/reset starts over)" : ""));
+                    out.flush();
+                    continue;
+                }
+                ChatMessage.Builder reply = ChatMessage.builder("assistant").content(r.content());
+                if (!r.reasoning().isEmpty()) {
+                    reply.reasoningContent(r.reasoning());
+                }
+                for (ToolCall call : r.toolCalls()) {
+                    reply.toolCall(call);
+                }
+                messages.add(reply.build());
+                String note = switch (r.finishReason()) {
+                    case "cancelled" -> "stopped, ";
+                    case "length" -> "cut at the token limit, ";
+                    default -> "";
+                };
+                out.printf(Locale.ROOT, "%s(%s%d tokens, %.1f tok/s)%s%n", color ? AnswerPrinter.DIM : "", note, r.completionTokens(),
+                        r.generation().decodeTokensPerSecond(), color ? AnswerPrinter.RESET : "");
+                out.flush();
+            }
+        }
+        return 0;
+    }
+
+    /** 1.05M, 0.60B, 30.5B. */
+    static String count(long n) {
+        return n >= 1e9 ? String.format(Locale.ROOT, "%.2fB", n / 1e9) : String.format(Locale.ROOT, "%.2fM", n / 1e6);
+    }
+
+    /** One message: a line, or several joined (trailing backslash, or a """ block). */
+    static String readMessage(LineReader reader) {
+        String line = reader.readLine(PROMPT);
+        if (line.strip().startsWith("\"\"\"")) {
+            StringBuilder sb = new StringBuilder(line.strip().substring(3));
+            while (!sb.toString().stripTrailing().endsWith("\"\"\"")) {
+                sb.append('\n').append(reader.readLine(CONTINUATION));
+            }
+            String text = sb.toString().stripTrailing();
+            return text.substring(0, text.length() - 3).strip();
+        }
+        StringBuilder sb = new StringBuilder();
+        while (line.endsWith("\\")) {
+            sb.append(line, 0, line.length() - 1).append('\n');
+            line = reader.readLine(CONTINUATION);
+        }
+        return sb.append(line).toString();
+    }
+
+    /** Streams one answer; Ctrl-C while it is written cancels it. */
+    private static ChatResult answer(Terminal terminal, ChatEngine chat, ChatRequest request, boolean color) {
+        AnswerPrinter printer = new AnswerPrinter(terminal.writer(), terminal.writer(), color);
+        CompletableFuture<ChatResult> done = new CompletableFuture<>();
+        RequestHandle handle = chat.submit(request, new ChatListener() {
+            @Override
+            public void onReasoning(String delta) {
+                printer.onReasoning(delta);
+            }
+
+            @Override
+            public void onContent(String delta) {
+                printer.onContent(delta);
+            }
+
+            @Override
+            public void onToolCall(int index, ToolCall call) {
+                printer.onToolCall(index, call);
+            }
+
+            @Override
+            public void onError(Qwen4jException e) {
+                printer.onError(e);
+            }
+
+            @Override
+            public void onFinish(ChatResult result) {
+                printer.onFinish(result);
+                done.complete(result);
+            }
+        });
+        Terminal.SignalHandler previous = terminal.handle(Terminal.Signal.INT, signal -> handle.cancel());
+        try {
+            ChatResult r = done.get();
+            if (printer.error != null) {
+                throw printer.error;
+            }
+            return r;
+        } catch (InterruptedException e) {
+            handle.cancel();
+            Thread.currentThread().interrupt();
+            throw new Qwen4jException("interrupted");
+        } catch (ExecutionException e) {
+            throw new Qwen4jException("the answer failed: " + e.getCause(), e.getCause());
+        } finally {
+            terminal.handle(Terminal.Signal.INT, previous);
+        }
+    }
+}
