@@ -55,7 +55,7 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (CausalLm model = modelOptions.load()) {
             int[] stops = ignoreEos ? new int[0] : model.info().eosTokenIds();
-            SamplingParams params = sampling.resolve(GenerationDefaults.forModel(modelOptions.resolve()));
+            SamplingParams params = sampling.resolve(GenerationDefaults.forModel(modelOptions.resolve(), GenerationDefaults.TRANSFORMERS));
             GenerationResult r = new Generator(model).generate(new GenerationRequest(ids.ids(), maxTokens, stops, params));
             if (json) {
                 ObjectMapper mapper = new ObjectMapper();
