@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
             "Runs Qwen3 models on the CPU, in pure Java.",
             "%nStart with @|bold qwen4j demo|@: it generates with a tiny model bundled with qwen4j, nothing to download.%n"
         },
-        subcommands = {DemoCommand.class, GenerateCommand.class, LogitsCommand.class, BenchCommand.class, TokenizeCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {DemoCommand.class, GenerateCommand.class, LogitsCommand.class, BenchCommand.class, TokenizeCommand.class, ServeCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run 'qwen4j help COMMAND' for a command's options."})
 public final class Main implements Runnable {
     /** Exit status for errors in what the user gave (files, arguments). */
