@@ -31,6 +31,17 @@ final class TestServers {
         key = options.apiKey();
     }
 
+    private TestServers(ChatEngine engine, OpenAiServer server) {
+        this.engine = engine;
+        this.server = server;
+        this.key = "";
+    }
+
+    /** A client for a server started elsewhere (no API key). */
+    static TestServers client(OpenAiServer server) {
+        return new TestServers(null, server);
+    }
+
     static TestServers start(EngineOptions engineOptions, ServerOptions options) {
         return new TestServers(engineOptions, options);
     }
