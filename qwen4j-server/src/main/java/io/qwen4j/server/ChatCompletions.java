@@ -8,7 +8,6 @@ import io.qwen4j.engine.ChatEngine;
 import io.qwen4j.engine.ChatPrompt;
 import io.qwen4j.engine.ChatRequest;
 import io.qwen4j.engine.ChatResult;
-import io.qwen4j.engine.EngineBusyException;
 import io.qwen4j.engine.TokenConstraint;
 import io.qwen4j.engine.TokenEvent;
 import io.qwen4j.server.grammar.GrammarConstraint;
@@ -95,19 +94,11 @@ final class ChatCompletions {
                 : prompt.opensReasoning() ? Grammars.Reasoning.OPEN : Grammars.Reasoning.OPTIONAL;
         JsonGrammar.Stack body = format != null ? Grammars.json(format) : tools.forced() ? tools.grammar(p) : null;
         ChoiceRun run = new ChoiceRun(n, logprobs, backend.active());
-        try {
-            for (int i = 0; i < n; i++) {
-                TokenConstraint constraint = body == null ? TokenConstraint.NONE
-                        : new GrammarConstraint(backend.vocabulary(), engine.stopTokenIds(), Grammars.start(body, reasoning));
-                run.started(engine.submit(builders[i].constraint(constraint).build(), prompt, run.listener(i)));
-            }
-        } catch (EngineBusyException e) {
-            run.abandon();
-            throw new ApiException(429, "rate_limit_error", e.getMessage(), null, "rate_limit_exceeded");
-        } catch (InvalidInputException e) {
-            run.abandon();
-            throw ApiException.invalid(e.getMessage(), "messages", "context_length_exceeded");
-        }
+        run.submitAll(i -> {
+            TokenConstraint constraint = body == null ? TokenConstraint.NONE
+                    : new GrammarConstraint(backend.vocabulary(), engine.stopTokenIds(), Grammars.start(body, reasoning));
+            return engine.submit(builders[i].constraint(constraint).build(), prompt, run.listener(i));
+        }, "messages", "context_length_exceeded");
         ex.onClientGone(run::cancel);
         String id = Shapes.id("chatcmpl-");
         long created = Shapes.now();
@@ -278,34 +269,15 @@ final class ChatCompletions {
     }
 
     private ObjectNode logprobs(List<List<TokenEvent>> pending, int choice, boolean on) {
-        if (!on || pending.get(choice).isEmpty()) {
-            return null;
-        }
-        ObjectNode lp = Shapes.chatLogprobs(backend.engine().tokenizer(), pending.get(choice));
-        pending.get(choice).clear();
-        return lp;
+        return Shapes.takeLogprobs(pending.get(choice), on, events -> Shapes.chatLogprobs(backend.engine().tokenizer(), events));
     }
 
     private static ObjectNode chunk(String id, long created, String model, int index, ObjectNode delta, ObjectNode logprobs,
                                     String finish, boolean includeUsage) {
-        ObjectNode o = Shapes.head(id, "chat.completion.chunk", created, model);
-        ObjectNode c = o.putArray("choices").addObject();
-        c.put("index", index);
-        c.set("delta", delta);
-        if (logprobs != null) {
-            c.set("logprobs", logprobs);
-        } else {
-            c.putNull("logprobs");
-        }
-        if (finish != null) {
-            c.put("finish_reason", finish);
-        } else {
-            c.putNull("finish_reason");
-        }
-        if (includeUsage) {
-            o.putNull("usage");
-        }
-        return o;
+        ObjectNode fields = Json.object();
+        fields.put("index", index);
+        fields.set("delta", delta);
+        return Shapes.chunk(id, "chat.completion.chunk", created, model, fields, logprobs, finish, includeUsage);
     }
 
     /** The conversation, in the form the chat template takes. */

@@ -95,12 +95,26 @@ final class ChoiceRun {
         };
     }
 
-    void started(RequestHandle handle) {
-        handles.add(handle);
+    /**
+     * Starts choice after choice with {@code submit}. A full queue is a 429 and a request the engine
+     * refuses a 400 naming {@code param}; either way the choices already started are cancelled.
+     */
+    void submitAll(java.util.function.IntFunction<RequestHandle> submit, String param, String code) {
+        try {
+            for (int c = 0; c < choices; c++) {
+                handles.add(submit.apply(c));
+            }
+        } catch (io.qwen4j.engine.EngineBusyException e) {
+            abandon();
+            throw new ApiException(429, "rate_limit_error", e.getMessage(), null, "rate_limit_exceeded");
+        } catch (io.qwen4j.common.InvalidInputException e) {
+            abandon();
+            throw ApiException.invalid(e.getMessage(), param, code);
+        }
     }
 
     /** Cancels the choices started and forgets the run (for a submission that failed part way). */
-    void abandon() {
+    private void abandon() {
         cancel();
         if (ended.addAndGet(choices - handles.size()) >= choices) { // the ones never started will not finish
             active.remove(this);

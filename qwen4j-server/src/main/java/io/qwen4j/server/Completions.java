@@ -3,10 +3,8 @@ package io.qwen4j.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.qwen4j.common.InvalidInputException;
 import io.qwen4j.engine.ChatEngine;
 import io.qwen4j.engine.ChatResult;
-import io.qwen4j.engine.EngineBusyException;
 import io.qwen4j.engine.SamplingParams;
 import io.qwen4j.engine.TokenEvent;
 import java.io.IOException;
@@ -58,19 +56,8 @@ final class Completions {
             backend.checkLength(ids.length, maxTokens, p.maxTokensName(), "prompt");
         }
         ChoiceRun run = new ChoiceRun(prompts.size() * n, logprobs, backend.active());
-        try {
-            for (int i = 0; i < prompts.size(); i++) {
-                for (int j = 0; j < n; j++) {
-                    run.started(engine.complete(prompts.get(i), sampling[j], maxTokens, stop, logprobs, top, run.listener(i * n + j)));
-                }
-            }
-        } catch (EngineBusyException e) {
-            run.abandon();
-            throw new ApiException(429, "rate_limit_error", e.getMessage(), null, "rate_limit_exceeded");
-        } catch (InvalidInputException e) {
-            run.abandon();
-            throw ApiException.invalid(e.getMessage(), "prompt");
-        }
+        run.submitAll(c -> engine.complete(prompts.get(c / n), sampling[c % n], maxTokens, stop, logprobs, top, run.listener(c)),
+                "prompt", null);
         ex.onClientGone(run::cancel);
         String id = Shapes.id("cmpl-");
         long created = Shapes.now();
@@ -164,34 +151,15 @@ final class Completions {
     }
 
     private ObjectNode pendingLogprobs(List<List<TokenEvent>> tokens, int choice, boolean on, int offset) {
-        if (!on || tokens.get(choice).isEmpty()) {
-            return null;
-        }
-        ObjectNode lp = Shapes.completionLogprobs(backend.engine().tokenizer(), tokens.get(choice), offset);
-        tokens.get(choice).clear();
-        return lp;
+        return Shapes.takeLogprobs(tokens.get(choice), on, events -> Shapes.completionLogprobs(backend.engine().tokenizer(), events, offset));
     }
 
     private static ObjectNode choice(String id, long created, String model, int index, String text, ObjectNode logprobs,
                                      String finish, boolean includeUsage) {
-        ObjectNode o = Shapes.head(id, "text_completion", created, model);
-        ObjectNode c = o.putArray("choices").addObject();
-        c.put("text", text);
-        c.put("index", index);
-        if (logprobs == null) {
-            c.putNull("logprobs");
-        } else {
-            c.set("logprobs", logprobs);
-        }
-        if (finish == null) {
-            c.putNull("finish_reason");
-        } else {
-            c.put("finish_reason", finish);
-        }
-        if (includeUsage) {
-            o.putNull("usage");
-        }
-        return o;
+        ObjectNode fields = Json.object();
+        fields.put("text", text);
+        fields.put("index", index);
+        return Shapes.chunk(id, "text_completion", created, model, fields, logprobs, finish, includeUsage);
     }
 
     /** Prompt tokens summed over the prompts (each counted once), completion tokens over every choice. */

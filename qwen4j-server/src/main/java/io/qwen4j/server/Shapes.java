@@ -128,4 +128,40 @@ final class Shapes {
         }
         return o;
     }
+
+    /**
+     * One streamed chunk: the head and a single choice, {@code fields} (index and delta, or text and
+     * index) then {@code logprobs} and {@code finish_reason}, null until there are some; {@code usage}
+     * null in every chunk but the last when the client asked for it.
+     */
+    static ObjectNode chunk(String id, String object, long created, String model, ObjectNode fields, ObjectNode logprobs,
+                            String finish, boolean includeUsage) {
+        ObjectNode o = head(id, object, created, model);
+        ObjectNode c = o.putArray("choices").addObject();
+        c.setAll(fields);
+        if (logprobs == null) {
+            c.putNull("logprobs");
+        } else {
+            c.set("logprobs", logprobs);
+        }
+        if (finish == null) {
+            c.putNull("finish_reason");
+        } else {
+            c.put("finish_reason", finish);
+        }
+        if (includeUsage) {
+            o.putNull("usage");
+        }
+        return o;
+    }
+
+    /** The log-probabilities of the tokens not yet sent, shaped by {@code shape}, and forgets them; null when none (or not asked for). */
+    static ObjectNode takeLogprobs(List<TokenEvent> pending, boolean on, java.util.function.Function<List<TokenEvent>, ObjectNode> shape) {
+        if (!on || pending.isEmpty()) {
+            return null;
+        }
+        ObjectNode lp = shape.apply(pending);
+        pending.clear();
+        return lp;
+    }
 }
