@@ -55,7 +55,29 @@ public final class JsonSchemaCompiler {
      * @throws InvalidInputException when the schema is malformed or uses an unsupported keyword
      */
     public static Schema compile(JsonNode schema, String where) {
-        return new JsonSchemaCompiler(schema, where).node(schema, "");
+        JsonSchemaCompiler c = new JsonSchemaCompiler(schema, where);
+        Schema s = c.node(schema, "");
+        c.refuseLeftRecursion(s, new java.util.HashSet<>());
+        return s;
+    }
+
+    /**
+     * A schema that is one of its own options before any byte is read ({@code {"$ref": "#"}},
+     * {@code {"anyOf": [{"$ref": "#"}, ...]}}) would send the automaton round in circles: refused. Recursion
+     * through an object or an array is fine (a '{' or '[' comes first).
+     */
+    private void refuseLeftRecursion(Schema s, Set<Schema> path) {
+        switch (s) {
+            case Schema.Ref r -> {
+                if (!path.add(r)) {
+                    throw error("", "the schema refers to itself through $ref/anyOf with no object or array in between");
+                }
+                refuseLeftRecursion(r.target(), path);
+                path.remove(r);
+            }
+            case Schema.AnyOf a -> a.options().forEach(o -> refuseLeftRecursion(o, path));
+            default -> { }
+        }
     }
 
     private static Schema any() {

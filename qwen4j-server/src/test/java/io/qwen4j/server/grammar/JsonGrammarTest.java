@@ -185,7 +185,8 @@ class JsonGrammarTest {
             assertTrue(e.getMessage().contains("\"" + name + "\""), e.getMessage());
         }
         for (String bad : List.of("{\"type\": \"strin\"}", "{\"type\": \"object\", \"required\": [\"x\"], \"properties\": {}}",
-                "{\"$ref\": \"#/$defs/Missing\"}", "[1]", "{\"type\": \"array\", \"minItems\": 3, \"maxItems\": 1}", "{\"enum\": []}")) {
+                "{\"$ref\": \"#/$defs/Missing\"}", "[1]", "{\"type\": \"array\", \"minItems\": 3, \"maxItems\": 1}", "{\"enum\": []}",
+                "{\"$ref\": \"#\"}", "{\"anyOf\": [{\"type\": \"null\"}, {\"$ref\": \"#/$defs/a\"}], \"$defs\": {\"a\": {\"$ref\": \"#\"}}}")) {
             assertThrows(InvalidInputException.class, () -> JsonSchemaCompiler.compile(read(bad), "schema"), bad);
         }
     }
