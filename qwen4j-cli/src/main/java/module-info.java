@@ -1,6 +1,7 @@
 /** The qwen4j command line. */
 module io.qwen4j.cli {
     requires io.qwen4j.engine;
+    requires io.qwen4j.server;
     requires io.qwen4j.tokenizer;
     requires io.qwen4j.media;
     requires info.picocli;

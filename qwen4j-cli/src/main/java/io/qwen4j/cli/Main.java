@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
             "Runs Qwen3 models on the CPU, in pure Java.",
             "%nStart with @|bold qwen4j demo|@: it generates with a tiny model bundled with qwen4j, nothing to download.%n"
         },
-        subcommands = {DemoCommand.class, RunCommand.class, ChatCommand.class, GenerateCommand.class, LogitsCommand.class,
+        subcommands = {DemoCommand.class, RunCommand.class, ChatCommand.class, ServeCommand.class, GenerateCommand.class, LogitsCommand.class,
             TokenizeCommand.class, BenchCommand.class, ConvertCommand.class, KlCommand.class, MediaInfoCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Run 'qwen4j help COMMAND' for a command's options."})

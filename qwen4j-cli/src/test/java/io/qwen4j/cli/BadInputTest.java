@@ -119,4 +119,14 @@ class BadInputTest {
         assertTrue(r.err().contains("'x' is not a token id"), r.err());
         assertFalse(r.err().contains("Exception"), r.err());
     }
+
+    @Test
+    void serveOnAPortInUseSaysSoInOneLine() throws IOException {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            CliRunner r = CliRunner.run("serve", "--threads", "1", "--port", Integer.toString(taken.getLocalPort()));
+            assertOneLineError(r, "cannot listen on 127.0.0.1:" + taken.getLocalPort(), "--port");
+        }
+        assertOneLineError(CliRunner.run("serve", "--parallel", "0"), "--parallel");
+        assertOneLineError(CliRunner.run("serve", "--port", "70000"), "--port");
+    }
 }

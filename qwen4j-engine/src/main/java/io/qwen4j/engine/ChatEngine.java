@@ -137,13 +137,32 @@ public final class ChatEngine implements AutoCloseable {
         return template.render(request.messages(), options.build());
     }
 
+    /** The prompt a request becomes: rendered by the template, then tokenized. */
+    public ChatPrompt prompt(ChatRequest request) {
+        String text = render(request);
+        return new ChatPrompt(text, tokenizer.encode(text));
+    }
+
+    /** The context length in tokens: prompt and answer together. */
+    public int contextLength() {
+        return model.info().contextLength();
+    }
+
     /** Starts answering; events reach {@code listener} on the engine thread. */
     public RequestHandle submit(ChatRequest request, ChatListener listener) {
-        String prompt = render(request);
-        int[] ids = tokenizer.encode(prompt);
+        return submit(request, prompt(request), listener);
+    }
+
+    /**
+     * Starts answering a request whose prompt was made by {@link #prompt(ChatRequest)}; events reach
+     * {@code listener} on the engine thread.
+     */
+    public RequestHandle submit(ChatRequest request, ChatPrompt prompt, ChatListener listener) {
+        int[] ids = prompt.ids();
         GenerationRequest generation = new GenerationRequest(ids, maxTokens(request.maxTokens(), ids.length),
-                request.ignoreEos() ? new int[0] : stopIds, request.sampling(), request.logprobs(), request.topLogprobs(), request.constraint());
-        Answer answer = new Answer(StreamingChatParser.forPrompt(prompt), request.stop(), listener, true);
+                request.ignoreEos() ? new int[0] : stopIds,
+                request.sampling(), request.logprobs(), request.topLogprobs(), request.constraint());
+        Answer answer = new Answer(StreamingChatParser.forPrompt(prompt.text()), request.stop(), listener, true);
         return engine.submit(generation, answer);
     }
 
@@ -153,8 +172,13 @@ public final class ChatEngine implements AutoCloseable {
      */
     public RequestHandle complete(String prompt, SamplingParams sampling, int maxTokens, List<String> stop, boolean logprobs,
                                   int topLogprobs, ChatListener listener) {
-        int[] ids = tokenizer.encode(prompt);
-        GenerationRequest generation = new GenerationRequest(ids, maxTokens(maxTokens, ids.length), stopIds, sampling,
+        return complete(tokenizer.encode(prompt), sampling, maxTokens, stop, logprobs, topLogprobs, listener);
+    }
+
+    /** Continues raw token ids (a prompt already tokenized), as {@link #complete(String, SamplingParams, int, List, boolean, int, ChatListener)}. */
+    public RequestHandle complete(int[] promptIds, SamplingParams sampling, int maxTokens, List<String> stop, boolean logprobs,
+                                  int topLogprobs, ChatListener listener) {
+        GenerationRequest generation = new GenerationRequest(promptIds, maxTokens(maxTokens, promptIds.length), stopIds, sampling,
                 logprobs, topLogprobs, TokenConstraint.NONE);
         return engine.submit(generation, new Answer(null, stop, listener, false));
     }

@@ -260,7 +260,14 @@ public final class InferenceEngine implements AutoCloseable {
                     continue; // more prompt to go: these logits are not needed
                 }
             }
-            advance(s, logits, i);
+            try {
+                advance(s, logits, i);
+            } catch (RuntimeException e) {
+                // a failing constraint (or any per-request step) ends its own request, never the engine
+                running.remove(s);
+                s.sink.onError(e instanceof Qwen4jException q ? q : new Qwen4jException("internal error while choosing a token: " + e, e));
+                finish(s, FinishReason.ERROR, false);
+            }
         }
         runningCount = running.size();
     }

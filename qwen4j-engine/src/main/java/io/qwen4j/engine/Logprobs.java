@@ -47,6 +47,9 @@ final class Logprobs {
     /** The {@code k} largest logits' ids, largest first (ties: lower id first). */
     private static int[] topIds(float[] x, int off, int vocab, int k) {
         k = Math.min(k, vocab);
+        if (k <= 0) {
+            return new int[0];
+        }
         int[] ids = new int[k];
         float[] vals = new float[k];
         int n = 0;

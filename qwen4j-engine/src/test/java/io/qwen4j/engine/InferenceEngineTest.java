@@ -273,4 +273,62 @@ class InferenceEngineTest {
             assertEquals(15, accepted.get());
         }
     }
+
+    @Test
+    void logprobsWithoutAlternativesReportTheChosenTokenOnly() throws Exception {
+        try (InferenceEngine engine = new InferenceEngine(model, EngineOptions.defaults())) {
+            Collector c = new Collector();
+            engine.submit(greedy(prompt(5, 6), 3).withLogprobs(true, 0), c);
+            engine.runUntilIdle();
+            assertEquals(3, c.events.size());
+            for (TokenEvent e : c.events) {
+                assertEquals(0, e.topTokens().length);
+                assertTrue(e.logprob() <= 0, "logprob " + e.logprob());
+            }
+        }
+    }
+
+    @Test
+    void aFailingConstraintEndsItsOwnRequestOnly() throws Exception {
+        TokenConstraint broken = new TokenConstraint() {
+            @Override
+            public void mask(float[] logits, int off, int vocab) {
+                throw new IllegalStateException("broken constraint");
+            }
+
+            @Override
+            public void accept(int token) {}
+        };
+        try (InferenceEngine engine = new InferenceEngine(model, EngineOptions.defaults())) {
+            Collector bad = new Collector();
+            Collector good = new Collector();
+            List<io.qwen4j.common.Qwen4jException> errors = new ArrayList<>();
+            engine.submit(greedy(prompt(6, 6), 5).withConstraint(broken), new TokenSink() {
+                @Override
+                public boolean onToken(TokenEvent e) {
+                    return bad.onToken(e);
+                }
+
+                @Override
+                public void onFinish(GenerationResult r) {
+                    bad.onFinish(r);
+                }
+
+                @Override
+                public void onError(io.qwen4j.common.Qwen4jException e) {
+                    errors.add(e);
+                }
+            });
+            engine.submit(greedy(prompt(7, 6), 5), good);
+            engine.runUntilIdle();
+            assertEquals(FinishReason.ERROR, bad.result().finishReason());
+            assertEquals(1, errors.size());
+            assertTrue(errors.getFirst().getMessage().contains("broken constraint"), errors.getFirst().getMessage());
+            Collector alone = new Collector();
+            engine.submit(greedy(prompt(7, 6), 5), alone);
+            engine.runUntilIdle();
+            assertArrayEquals(alone.result().tokenIds(), good.result().tokenIds());
+            assertEquals(5, good.result().tokenIds().length);
+        }
+    }
 }

@@ -261,6 +261,21 @@ public final class Tokenizer {
         return addedTokens;
     }
 
+    /**
+     * The bytes an id decodes to (a copy): UTF-8 text for added tokens, the byte-level form's bytes for
+     * BPE tokens, which may be part of a character. For constrained decoding and log-probability bytes.
+     *
+     * @throws InvalidInputException for an id outside the vocabulary
+     */
+    public byte[] tokenBytes(int id) {
+        return bytesOf(id).clone();
+    }
+
+    /** Whether an id has a token (the vocabulary may have gaps). */
+    public boolean hasToken(int id) {
+        return id >= 0 && id < tokens.length && tokens[id] != null;
+    }
+
     /** The bytes an id decodes to. */
     byte[] bytesOf(int id) {
         if (id < 0 || id >= tokens.length || tokens[id] == null) {
