@@ -55,6 +55,9 @@ rm -rf "$root/fixtures/quant" && "$py" "$here/make_quant_fixtures.py" --out "$ro
 demo="$root/qwen4j-cli/src/main/resources/io/qwen4j/cli/demo"
 rm -rf "$demo" && "$py" "$here/make_demo_model.py" --out "$demo"
 echo "demo model written to $demo"
+# The demo model as a GGUF from the reference writer, tokenizer and chat template embedded: GGUF chat and
+# the embedded tokenizer are checked against it.
+"$py" "$here/make_gguf.py" convert "$demo" "$root/fixtures/gguf/demo-q8_0.gguf" --type q8_0
 
 # Chat templates: goldens rendered by apply_chat_template (no model needed).
 "$py" "$here/make_chat_goldens.py" --out "$root/fixtures/chat"

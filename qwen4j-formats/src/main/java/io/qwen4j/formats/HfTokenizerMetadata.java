@@ -1,5 +1,7 @@
 package io.qwen4j.formats;
 
+import io.qwen4j.common.ModelFileException;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +48,13 @@ final class HfTokenizerMetadata {
             idOf.put(t.path("content").asText(), id);
             added.put(id, t.path("special").asBoolean(false));
         }
-        int vocab = config.intOr(byId.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1, "vocab_size");
+        int maxId = byId.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1);
+        int vocab = config.intOr(maxId + 1, "vocab_size");
+        if (maxId >= vocab) {
+            // convert_hf_to_gguf.py asserts the same: the token list is cut at vocab_size
+            throw new ModelFileException(file + " has token ids up to " + maxId + " but config.json's vocab_size is " + vocab
+                    + "; the tokenizer does not belong to these weights");
+        }
         List<String> tokens = new ArrayList<>(vocab);
         List<Integer> types = new ArrayList<>(vocab);
         for (int i = 0; i < vocab; i++) {
