@@ -23,6 +23,24 @@ public interface CausalLm extends AutoCloseable {
         return info().weightBytes();
     }
 
+    /**
+     * Prepares the media of a fully expanded prompt (its placeholders exactly as many as the media make, as
+     * transformers' processor expands them) for chunks of that prompt to carry: positions now, encoders on first
+     * use. Text-only models refuse media.
+     */
+    default PromptMedia prepare(int[] prompt, MediaInputs media) {
+        if (media.isEmpty()) {
+            return PromptMedia.NONE;
+        }
+        throw new io.qwen4j.common.InvalidInputException(info().architecture() + " reads text only; images, audio and video need"
+                + " a Qwen3-Omni model");
+    }
+
+    /** True when {@link #prepare} takes images, audio or video. */
+    default boolean acceptsMedia() {
+        return false;
+    }
+
     default FloatMatrix forward(Batch batch) {
         return forward(batch, Taps.NONE);
     }

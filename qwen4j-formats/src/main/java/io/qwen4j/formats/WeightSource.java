@@ -42,4 +42,49 @@ public interface WeightSource extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * The tensors of {@code source} whose names start with {@code prefix}, under their names without it (e.g.
+     * the {@code thinker.*} part of a Qwen3-Omni checkpoint as {@code model.*}, {@code audio_tower.*}, ...); the
+     * rest is invisible, so nothing else is ever read or quantized. Closing the view closes {@code source}.
+     */
+    static WeightSource under(WeightSource source, String prefix) {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+        for (String n : source.names()) {
+            if (n.startsWith(prefix)) {
+                names.add(n.substring(prefix.length()));
+            }
+        }
+        java.util.Set<String> visible = java.util.Collections.unmodifiableSet(names);
+        return new WeightSource() {
+            @Override
+            public Set<String> names() {
+                return visible;
+            }
+
+            @Override
+            public Optional<TensorInfo> info(String name) {
+                return visible.contains(name) ? source.info(prefix + name).map(i -> new TensorInfo(name, i.fileDType(), i.dtype(),
+                        i.shape(), i.file(), i.offset(), i.byteSize())) : Optional.empty();
+            }
+
+            @Override
+            public Weight weight(String name) {
+                if (!visible.contains(name)) {
+                    throw new ModelFileException("tensor " + prefix + name + " is missing from " + source.description());
+                }
+                return source.weight(prefix + name);
+            }
+
+            @Override
+            public String description() {
+                return source.description();
+            }
+
+            @Override
+            public void close() {
+                source.close();
+            }
+        };
+    }
 }
