@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 
 /** The one table from a checkpoint's {@code model_type} to the class that runs it. */
 public final class Architectures {
@@ -20,11 +21,32 @@ public final class Architectures {
     @FunctionalInterface
     public interface Loader {
         CausalLm load(ConfigJson config, ConfigJson generationConfig, WeightSource weights, LoadOptions options);
+
+        /** The part of a checkpoint's weights the model reads (all of them unless said otherwise). */
+        default WeightSource select(WeightSource all) {
+            return all;
+        }
+
+        /** A loader that reads only {@code select(all)}: the rest is never mapped, quantized or read. */
+        static Loader of(Loader loader, UnaryOperator<WeightSource> select) {
+            return new Loader() {
+                @Override
+                public CausalLm load(ConfigJson config, ConfigJson generationConfig, WeightSource weights, LoadOptions options) {
+                    return loader.load(config, generationConfig, weights, options);
+                }
+
+                @Override
+                public WeightSource select(WeightSource all) {
+                    return select.apply(all);
+                }
+            };
+        }
     }
 
     private static final Map<String, Loader> BY_MODEL_TYPE = new TreeMap<>(Map.of(
             "qwen3", Qwen3::load,
-            "qwen3_moe", Qwen3Moe::load));
+            "qwen3_moe", Qwen3Moe::load,
+            "qwen3_omni_moe", Loader.of(Qwen3OmniThinker::load, Qwen3OmniThinker::thinkerWeights)));
 
     private Architectures() {}
 
@@ -44,7 +66,7 @@ public final class Architectures {
             try {
                 ConfigJson config = gguf.config();
                 Loader loader = loaderFor(config, path.getFileName().toString());
-                return loader.load(config, gguf.generationConfig(), quantized(gguf, options), options);
+                return loader.load(config, gguf.generationConfig(), quantized(loader.select(gguf), options), options);
             } catch (RuntimeException e) {
                 gguf.close();
                 throw e;
@@ -63,7 +85,7 @@ public final class Architectures {
         ConfigJson generation = Files.isRegularFile(genFile) ? ConfigJson.read(genFile) : ConfigJson.empty("generation_config.json");
         WeightSource weights = SafeTensorsSource.open(path);
         try {
-            return loader.load(config, generation, quantized(weights, options), options);
+            return loader.load(config, generation, quantized(loader.select(weights), options), options);
         } catch (RuntimeException e) {
             weights.close();
             throw e;
