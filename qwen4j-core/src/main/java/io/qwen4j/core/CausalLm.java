@@ -36,9 +36,12 @@ public interface CausalLm extends AutoCloseable {
                 + " a Qwen3-Omni model");
     }
 
-    /** True when {@link #prepare} takes images, audio or video. */
-    default boolean acceptsMedia() {
-        return false;
+    /**
+     * The placeholder and start ids of the media blocks {@link #prepare} reads, when the model takes images, audio
+     * or video (what turns media files into {@link MediaInputs} in placeholder order needs them); empty for text models.
+     */
+    default java.util.Optional<MropePositions.TokenIds> mediaTokens() {
+        return java.util.Optional.empty();
     }
 
     default FloatMatrix forward(Batch batch) {

@@ -212,9 +212,10 @@ public final class Qwen3OmniThinker implements CausalLm {
         return decoder.newCache(maxTokens);
     }
 
+    /** The media token ids, when the checkpoint has an encoder (a GGUF without its mmproj reads text only). */
     @Override
-    public boolean acceptsMedia() {
-        return audio.isPresent() || vision.isPresent();
+    public Optional<MropePositions.TokenIds> mediaTokens() {
+        return audio.isPresent() || vision.isPresent() ? Optional.of(cfg.tokens()) : Optional.empty();
     }
 
     /**
