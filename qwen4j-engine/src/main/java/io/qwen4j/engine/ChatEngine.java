@@ -1,10 +1,13 @@
 package io.qwen4j.engine;
 
+import io.qwen4j.common.InvalidInputException;
 import io.qwen4j.common.ModelFileException;
 import io.qwen4j.common.Qwen4jException;
 import io.qwen4j.core.CausalLm;
+import io.qwen4j.core.PromptMedia;
 import io.qwen4j.formats.GgufFile;
 import io.qwen4j.formats.GgufTokenizer;
+import io.qwen4j.media.MediaLimits;
 import io.qwen4j.models.Architectures;
 import io.qwen4j.models.LoadOptions;
 import io.qwen4j.tokenizer.StreamingDetokenizer;
@@ -38,13 +41,20 @@ public final class ChatEngine implements AutoCloseable {
     private final GenerationDefaults defaults;
     private final InferenceEngine engine;
     private final int[] stopIds;
+    private final OmniMedia media;
 
+    /**
+     * A chat engine over a loaded model. A model that takes media (Qwen3-Omni) is chatted with {@code template} when
+     * it places media placeholders, else with qwen4j's built-in Omni template ({@link OmniPrompt#templateFor}); its
+     * media are read under {@code limits}.
+     */
     public ChatEngine(String name, CausalLm model, Tokenizer tokenizer, ChatTemplate template, GenerationDefaults defaults,
-                      EngineOptions options) {
+                      EngineOptions options, MediaLimits limits) {
         this.name = name;
         this.model = model;
         this.tokenizer = tokenizer;
-        this.template = template;
+        this.template = model.mediaTokens().isPresent() ? OmniPrompt.templateFor(template) : template;
+        this.media = new OmniMedia(limits);
         this.defaults = defaults;
         this.engine = new InferenceEngine(model, options);
         Set<Integer> stops = new LinkedHashSet<>();
@@ -54,6 +64,11 @@ public final class ChatEngine implements AutoCloseable {
         tokenizer.tokenId("<|endoftext|>").ifPresent(stops::add);
         this.stopIds = stops.stream().mapToInt(Integer::intValue).toArray();
         engine.start();
+    }
+
+    public ChatEngine(String name, CausalLm model, Tokenizer tokenizer, ChatTemplate template, GenerationDefaults defaults,
+                      EngineOptions options) {
+        this(name, model, tokenizer, template, defaults, options, MediaLimits.DEFAULT);
     }
 
     /**
@@ -82,13 +97,29 @@ public final class ChatEngine implements AutoCloseable {
                 throw new ModelFileException(dir + " has no tokenizer.json; chat needs the checkpoint's tokenizer (download it with the model)");
             }
             tokenizer = Tokenizer.load(dir);
-            template = ChatTemplate.load(dir);
+            template = loadTemplate(dir);
         }
         CausalLm lm = Architectures.load(model, load);
         try {
-            return new ChatEngine(name, lm, tokenizer, template, GenerationDefaults.forModel(model), options);
+            if (template == null && lm.mediaTokens().isEmpty()) {
+                ChatTemplate.load(dir); // throws, saying what is missing
+            }
+            return new ChatEngine(name, lm, tokenizer, template == null ? OmniPrompt.fallbackTemplate() : template,
+                    GenerationDefaults.forModel(model), options);
         } catch (RuntimeException e) {
             lm.close();
+            throw e;
+        }
+    }
+
+    /** The checkpoint's template, or null when it has none (a Qwen3-Omni model then uses the built-in one). */
+    private static ChatTemplate loadTemplate(Path dir) {
+        try {
+            return ChatTemplate.load(dir);
+        } catch (ModelFileException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("no chat template in ")) {
+                return null;
+            }
             throw e;
         }
     }
@@ -122,8 +153,12 @@ public final class ChatEngine implements AutoCloseable {
         return stopIds.clone();
     }
 
-    /** The prompt text the template makes of a request (with the generation prompt). */
+    /** The prompt text the template makes of a request (with the generation prompt; media placeholders unexpanded). */
     public String render(ChatRequest request) {
+        return template.render(request.messages(), renderOptions(request));
+    }
+
+    private static RenderOptions renderOptions(ChatRequest request) {
         RenderOptions.Builder options = RenderOptions.builder().addGenerationPrompt(true);
         if (!request.tools().isEmpty()) {
             options.tools(request.tools());
@@ -134,16 +169,39 @@ public final class ChatEngine implements AutoCloseable {
             case DEFAULT -> { }
         }
         request.templateVariables().forEach(options::variable);
-        return template.render(request.messages(), options.build());
+        return options.build();
+    }
+
+    /** A request's prompt: the rendered text, its ids, and its media ready for the model. */
+    public record Prepared(String text, int[] ids, PromptMedia media) {}
+
+    /**
+     * Renders and tokenises a request; with image, audio or video parts (a Qwen3-Omni model), also reads and
+     * processes the media, expands their placeholders and prepares them for the model. Runs on the caller's thread.
+     * @throws io.qwen4j.common.InvalidInputException for media the model cannot take or a file that is not media
+     */
+    public Prepared prepare(ChatRequest request) {
+        if (!OmniPrompt.hasMedia(request.messages())) {
+            String text = render(request);
+            return new Prepared(text, tokenizer.encode(text), PromptMedia.NONE);
+        }
+        if (model.mediaTokens().isEmpty()) {
+            throw new InvalidInputException(model.info().architecture() + " reads text only; images, audio and video need a Qwen3-Omni"
+                    + " model (a GGUF needs its mmproj file)");
+        }
+        OmniPrompt.Prompt p = new OmniPrompt(tokenizer, template, media).build(request.messages(), renderOptions(request),
+                request.useAudioInVideo());
+        return new Prepared(p.text(), p.ids(), model.prepare(p.ids(), p.media()));
     }
 
     /** Starts answering; events reach {@code listener} on the engine thread. */
     public RequestHandle submit(ChatRequest request, ChatListener listener) {
-        String prompt = render(request);
-        int[] ids = tokenizer.encode(prompt);
+        Prepared prompt = prepare(request);
+        int[] ids = prompt.ids();
         GenerationRequest generation = new GenerationRequest(ids, maxTokens(request.maxTokens(), ids.length),
-                request.ignoreEos() ? new int[0] : stopIds, request.sampling(), request.logprobs(), request.topLogprobs(), request.constraint());
-        Answer answer = new Answer(StreamingChatParser.forPrompt(prompt), request.stop(), listener, true);
+                request.ignoreEos() ? new int[0] : stopIds, request.sampling(), request.logprobs(), request.topLogprobs(), request.constraint(),
+                prompt.media());
+        Answer answer = new Answer(StreamingChatParser.forPrompt(prompt.text()), request.stop(), listener, true);
         return engine.submit(generation, answer);
     }
 
