@@ -45,6 +45,10 @@ final class LogitsCommand implements Callable<Integer> {
     @Mixin
     MediaOptions media;
 
+    @Option(names = "--use-audio-in-video", description = "The ids interleave each video's soundtrack with its frames (HF's"
+            + " use_audio_in_video): a video file brings its soundtrack; a folder of frames takes the next --audio.")
+    boolean audioInVideo;
+
     @Override
     public Integer call() {
         try (CausalLm model = modelOptions.load()) {
@@ -54,7 +58,7 @@ final class LogitsCommand implements Callable<Integer> {
                 MropePositions.TokenIds t = model.mediaTokens().orElseThrow(() -> new InvalidInputException(model.info().architecture()
                         + " reads text only; --image, --audio and --video need a Qwen3-Omni model (a GGUF needs its mmproj)"));
                 MediaInputs inputs = new OmniMedia().inputs(tokens, t, media.imageSources(), media.audioSources(), media.videoSources(),
-                        media.audioInVideo);
+                        audioInVideo);
                 prepared = model.prepare(tokens, inputs);
             }
             FloatMatrix logits = model.forward(Batch.of(model.newCache(tokens.length), tokens, true, prepared));

@@ -1,9 +1,12 @@
 package io.qwen4j.cli;
 
 import io.qwen4j.engine.OmniMedia;
+import io.qwen4j.tokenizer.chat.ContentPart;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
 
@@ -17,10 +20,6 @@ final class MediaOptions {
 
     @ArgGroup(exclusive = true, multiplicity = "0..*")
     List<VideoArg> videos = new ArrayList<>();
-
-    @Option(names = "--use-audio-in-video", description = "Interleave each video's soundtrack with its frames (HF's use_audio_in_video); a"
-            + " video without one (a folder of frames) takes the next --audio.")
-    boolean audioInVideo;
 
     /** One video: a file, or a folder of frames with their rate. */
     static final class VideoArg {
@@ -52,6 +51,45 @@ final class MediaOptions {
 
     List<OmniMedia.Source> audioSources() {
         return audios.stream().<OmniMedia.Source>map(OmniMedia.FileSource::new).toList();
+    }
+
+    /**
+     * The media as message parts, in the order they were given on the command line ({@code args}: the original
+     * arguments); a folder of frames is a video part with its {@code fps}.
+     */
+    List<ContentPart> parts(List<String> args) {
+        Iterator<Path> image = images.iterator();
+        Iterator<Path> audio = audios.iterator();
+        Iterator<VideoArg> video = videos.iterator();
+        List<ContentPart> out = new ArrayList<>();
+        for (String a : args) {
+            String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+            switch (name) {
+                case "--image" -> {
+                    if (image.hasNext()) {
+                        out.add(ContentPart.image(image.next().toString()));
+                    }
+                }
+                case "--audio" -> {
+                    if (audio.hasNext()) {
+                        out.add(ContentPart.audio(audio.next().toString()));
+                    }
+                }
+                case "--video", "--video-frames" -> {
+                    if (video.hasNext()) {
+                        VideoArg v = video.next();
+                        out.add(v.file != null ? ContentPart.video(v.file.toString())
+                                : new ContentPart("video", Map.of("video", v.frames.folder.toString(), "fps", v.frames.fps)));
+                    }
+                }
+                default -> { }
+            }
+        }
+        image.forEachRemaining(p -> out.add(ContentPart.image(p.toString())));
+        audio.forEachRemaining(p -> out.add(ContentPart.audio(p.toString())));
+        video.forEachRemaining(v -> out.add(v.file != null ? ContentPart.video(v.file.toString())
+                : new ContentPart("video", Map.of("video", v.frames.folder.toString(), "fps", v.frames.fps))));
+        return out;
     }
 
     /** The videos in the order given, files and frame folders alike. */

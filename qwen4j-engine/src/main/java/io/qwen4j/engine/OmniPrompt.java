@@ -38,7 +38,8 @@ import java.util.regex.Pattern;
  * text is tokenised. Media parts name their item by path, {@code file:} URL or {@code data:} URL (base64), under the
  * keys HF's processors and OpenAI use: {@code image}, {@code image_url} (a string or {@code {"url": ...}}),
  * {@code audio}, {@code audio_url}, {@code input_audio} ({@code {"data": base64, "format": "wav"}}), {@code video},
- * {@code video_url}. Remote (http, https) URLs are refused.
+ * {@code video_url}; a video may also be a folder of frames, shown at the part's {@code fps} (2 by default). Remote
+ * (http, https) URLs are refused.
  */
 public final class OmniPrompt {
     /** The Qwen3-Omni token strings (tokenizer.md §6). */
@@ -149,6 +150,11 @@ public final class OmniPrompt {
             }
             String ref = reference(p, k);
             OmniMedia.Source source = source(ref, k, temporary);
+            if (k == Kind.VIDEO && source instanceof OmniMedia.FileSource f && Files.isDirectory(f.path())) {
+                // a folder of frames, shown at the part's "fps" (2 when not given)
+                double fps = p.fields().get("fps") instanceof Number n ? n.doubleValue() : 2.0;
+                source = new OmniMedia.FramesSource(f.path(), fps);
+            }
             switch (k) {
                 case IMAGE -> images.add(source);
                 case AUDIO -> audios.add(source);
