@@ -80,7 +80,8 @@ public final class ChatEngine implements AutoCloseable {
         Path dir = Files.isDirectory(model) ? model : model.toAbsolutePath().getParent();
         boolean hasTokenizerJson = Files.isRegularFile(dir.resolve("tokenizer.json")) || Files.isRegularFile(dir.resolve("tokenizer.json.gz"));
         Tokenizer tokenizer;
-        ChatTemplate template;
+        ChatTemplate template; // null: none (a Qwen3-Omni model then uses the built-in one)
+        String missing = "no chat template in " + dir + " (chat_template.jinja, a \"chat_template\" in tokenizer_config.json, or chat_template.json)";
         if (gguf && !hasTokenizerJson) {
             try (GgufFile file = GgufFile.open(model)) {
                 GgufTokenizer t = file.tokenizer().orElseThrow(() -> new ModelFileException(
@@ -89,8 +90,8 @@ public final class ChatEngine implements AutoCloseable {
                     throw new ModelFileException(model + " has a '" + t.model() + "' tokenizer; qwen4j reads byte-level BPE ('gpt2') tokenizers");
                 }
                 tokenizer = Tokenizer.fromTokenList(t.tokens(), t.merges(), t.tokenTypes(), model.toString());
-                template = ChatTemplate.of(t.chatTemplate().orElseThrow(() -> new ModelFileException(
-                        model + " carries no chat template (tokenizer.chat_template); put the model's tokenizer_config.json next to it")));
+                template = t.chatTemplate().map(ChatTemplate::of).orElse(null);
+                missing = model + " carries no chat template (tokenizer.chat_template); put the model's tokenizer_config.json next to it";
             }
         } else {
             if (!hasTokenizerJson) {
@@ -102,7 +103,7 @@ public final class ChatEngine implements AutoCloseable {
         CausalLm lm = Architectures.load(model, load);
         try {
             if (template == null && lm.mediaTokens().isEmpty()) {
-                ChatTemplate.load(dir); // throws, saying what is missing
+                throw new ModelFileException(missing + "; chat needs the checkpoint's template");
             }
             return new ChatEngine(name, lm, tokenizer, template == null ? OmniPrompt.fallbackTemplate() : template,
                     GenerationDefaults.forModel(model), options);

@@ -44,6 +44,50 @@ public interface WeightSource extends AutoCloseable {
     void close();
 
     /**
+     * The tensors of both sources (e.g. a GGUF model and its mmproj file), which must not share a name; closing the
+     * union closes both.
+     */
+    static WeightSource union(WeightSource first, WeightSource second) {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>(first.names());
+        for (String n : second.names()) {
+            if (!names.add(n)) {
+                throw new ModelFileException("tensor " + n + " is in both " + first.description() + " and " + second.description());
+            }
+        }
+        java.util.Set<String> all = java.util.Collections.unmodifiableSet(names);
+        return new WeightSource() {
+            @Override
+            public Set<String> names() {
+                return all;
+            }
+
+            @Override
+            public Optional<TensorInfo> info(String name) {
+                return first.info(name).or(() -> second.info(name));
+            }
+
+            @Override
+            public Weight weight(String name) {
+                return first.contains(name) ? first.weight(name) : second.weight(name);
+            }
+
+            @Override
+            public String description() {
+                return first.description() + " + " + second.description();
+            }
+
+            @Override
+            public void close() {
+                try {
+                    first.close();
+                } finally {
+                    second.close();
+                }
+            }
+        };
+    }
+
+    /**
      * The tensors of {@code source} whose names start with {@code prefix}, under their names without it (e.g.
      * the {@code thinker.*} part of a Qwen3-Omni checkpoint as {@code model.*}, {@code audio_tower.*}, ...); the
      * rest is invisible, so nothing else is ever read or quantized. Closing the view closes {@code source}.
@@ -78,7 +122,7 @@ public interface WeightSource extends AutoCloseable {
 
             @Override
             public String description() {
-                return source.description();
+                return source.description() + " (" + prefix + "*)";
             }
 
             @Override

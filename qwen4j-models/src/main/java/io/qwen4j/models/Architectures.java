@@ -11,7 +11,9 @@ import io.qwen4j.formats.WeightSource;
 import io.qwen4j.tensor.ThreadPool;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 
@@ -63,12 +65,19 @@ public final class Architectures {
     public static CausalLm load(Path path, LoadOptions options) {
         if (Files.isRegularFile(path) && (path.getFileName().toString().endsWith(".gguf") || GgufFile.isGguf(path))) {
             GgufSource gguf = GgufSource.open(path);
+            WeightSource weights = gguf;
             try {
                 ConfigJson config = gguf.config();
                 Loader loader = loaderFor(config, path.getFileName().toString());
-                return loader.load(config, gguf.generationConfig(), quantized(loader.select(gguf), options), options);
+                Optional<Path> mmproj = mmproj(path, config, options);
+                if (mmproj.isPresent()) {
+                    GgufSource encoders = GgufSource.open(mmproj.get());
+                    weights = WeightSource.union(gguf, encoders);
+                    config = gguf.config(encoders);
+                }
+                return loader.load(config, gguf.generationConfig(), quantized(loader.select(weights), options), options);
             } catch (RuntimeException e) {
-                gguf.close();
+                weights.close();
                 throw e;
             }
         }
@@ -89,6 +98,41 @@ public final class Architectures {
         } catch (RuntimeException e) {
             weights.close();
             throw e;
+        }
+    }
+
+    /**
+     * The mmproj file of a GGUF model: the one given, or the one {@code mmproj*.gguf} beside a Qwen3-Omni thinker
+     * (none: the thinker reads text only).
+     */
+    private static Optional<Path> mmproj(Path model, ConfigJson config, LoadOptions options) {
+        boolean multimodal = config.section("thinker_config").isPresent();
+        if (!options.mmproj().equals(LoadOptions.FIND_MMPROJ)) {
+            if (!multimodal) {
+                throw new ModelFileException(model.getFileName() + " is a " + config.string("model_type").orElse("?")
+                        + " model, which takes no mmproj file");
+            }
+            if (!Files.isRegularFile(options.mmproj())) {
+                throw new ModelFileException("the mmproj file " + options.mmproj() + " does not exist");
+            }
+            return Optional.of(options.mmproj());
+        }
+        if (!multimodal) {
+            return Optional.empty();
+        }
+        Path dir = model.toAbsolutePath().getParent();
+        try (var files = Files.list(dir)) {
+            List<Path> found = files.filter(f -> {
+                String n = f.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+                return n.startsWith("mmproj") && n.endsWith(".gguf") && Files.isRegularFile(f);
+            }).sorted().toList();
+            if (found.size() > 1) {
+                throw new ModelFileException(dir + " holds several mmproj files " + found.stream().map(f -> f.getFileName().toString()).toList()
+                        + "; choose one with --mmproj");
+            }
+            return found.stream().findFirst();
+        } catch (java.io.IOException e) {
+            throw new ModelFileException("cannot list " + dir + ": " + e.getMessage());
         }
     }
 
