@@ -8,16 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qwen4j.common.InvalidInputException;
 import io.qwen4j.core.Batch;
+import io.qwen4j.core.ChunkTaps;
 import io.qwen4j.core.CausalLm;
 import io.qwen4j.core.KvCache;
 import io.qwen4j.core.MediaInputs;
 import io.qwen4j.core.PromptMedia;
+import io.qwen4j.formats.ConfigJson;
 import io.qwen4j.tensor.FloatMatrix;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -197,6 +200,35 @@ class Qwen3OmniThinkerGoldenTest {
             row += n;
         }
         Golden.assertAllClose(errors, REL_TOL, "three prompts in one batch");
+    }
+
+    /**
+     * What the talker reads of the thinker (omni.md §7.2): the input embeddings and the hidden states of its
+     * accept_hidden_layer (2 in the tiny config), per sequence of a batch, and the same embeddings on demand.
+     */
+    @Test
+    void theTalkersInputsArePerSequenceTaps() {
+        int accept = OmniFixture.section(ConfigJson.read(g.dir.resolve("config.json")), "talker_config").requireInt("accept_hidden_layer");
+        String[] prompts = {"text", "mm"};
+        List<Batch.Chunk> chunks = new ArrayList<>();
+        for (String prompt : prompts) {
+            int[] ids = g.ints("thinker." + prompt + ".input_ids");
+            chunks.add(new Batch.Chunk(model.newCache(256), ids, false, model.prepare(ids, media(g, prompt))));
+        }
+        Batch batch = new Batch(chunks);
+        String hidden = Qwen3OmniThinker.hiddenStateTap(accept);
+        ChunkTaps taps = new ChunkTaps(batch, Set.of("inp_embd", hidden));
+        model.forward(batch, taps);
+        List<Golden.Error> errors = new ArrayList<>();
+        for (int i = 0; i < prompts.length; i++) {
+            String p = "thinker." + prompts[i] + ".";
+            errors.add(Golden.compare(prompts[i] + " inp_embd", Golden.rows(taps.get(i, "inp_embd").orElseThrow()), g.tensor(p + "hidden_states.0")));
+            errors.add(Golden.compare(prompts[i] + " " + hidden, Golden.rows(taps.get(i, hidden).orElseThrow()),
+                    g.tensor(p + "hidden_states." + accept)));
+            FloatMatrix embeddings = ((Qwen3OmniThinker) model).inputEmbeddings(chunks.get(i).tokens(), chunks.get(i).media());
+            errors.add(Golden.compare(prompts[i] + " inputEmbeddings", Golden.rows(embeddings), g.tensor(p + "hidden_states.0")));
+        }
+        Golden.assertAllClose(errors, REL_TOL, "the talker's inputs");
     }
 
     @Test
