@@ -167,8 +167,9 @@ def mmproj_gguf(path, cfg, t):
     w.add_clip_audio_projector_type("qwen3a")
     w.add_quantization_version(gguf.GGML_QUANT_VERSION)
 
-    def vec_or_mat(name, data):
-        add(w, name, data, T.F32)
+    def weight_and_bias(gguf_name, hf_name):
+        for suffix in ("weight", "bias"):
+            add(w, f"{gguf_name}.{suffix}", t[f"{hf_name}.{suffix}"], T.F32)
 
     # audio: a sinusoid table first (llama.cpp's generate_extra_tensors), then the tower
     channels = audio["d_model"]
@@ -184,30 +185,25 @@ def mmproj_gguf(path, cfg, t):
              "fc1": "ffn_up", "fc2": "ffn_down"}
     for i in range(audio["encoder_layers"]):
         for hf, g in names.items():
-            for suffix in ("weight", "bias"):
-                vec_or_mat(f"a.blk.{i}.{g}.{suffix}", t[f"audio_tower.layers.{i}.{hf}.{suffix}"])
+            weight_and_bias(f"a.blk.{i}.{g}", f"audio_tower.layers.{i}.{hf}")
     for hf, g in (("ln_post", "a.post_ln"), ("proj1", "mm.a.mlp.1"), ("proj2", "mm.a.mlp.2")):
-        for suffix in ("weight", "bias"):
-            vec_or_mat(f"{g}.{suffix}", t[f"audio_tower.{hf}.{suffix}"])
+        weight_and_bias(g, f"audio_tower.{hf}")
     # vision
     names = {"norm1": "ln1", "norm2": "ln2", "attn.qkv": "attn_qkv", "attn.proj": "attn_out", "mlp.linear_fc1": "ffn_up",
              "mlp.linear_fc2": "ffn_down"}
     for i in range(vision["depth"]):
         for hf, g in names.items():
-            for suffix in ("weight", "bias"):
-                vec_or_mat(f"v.blk.{i}.{g}.{suffix}", t[f"visual.blocks.{i}.{hf}.{suffix}"])
+            weight_and_bias(f"v.blk.{i}.{g}", f"visual.blocks.{i}.{hf}")
     for hf, g in (("merger.ln_q", "v.post_ln"), ("merger.mlp.0", "mm.0"), ("merger.mlp.2", "mm.2")):
-        for suffix in ("weight", "bias"):
-            vec_or_mat(f"{g}.{suffix}", t[f"visual.{hf}.{suffix}"])
+        weight_and_bias(g, f"visual.{hf}")
     for j, block in enumerate(deepstack):  # numbered by vision block, as conversion/qwen3vl.py does
         for hf, g in (("ln_q", "norm"), ("mlp.0", "fc1"), ("mlp.2", "fc2")):
-            for suffix in ("weight", "bias"):
-                vec_or_mat(f"v.deepstack.{block}.{g}.{suffix}", t[f"visual.merger_list.{j}.{hf}.{suffix}"])
+            weight_and_bias(f"v.deepstack.{block}.{g}", f"visual.merger_list.{j}.{hf}")
     patch = t["visual.patch_embed.proj.weight"]  # [out, in, 2, p, p]: one Conv2d kernel per frame of the pair
     add(w, "v.patch_embd.weight", patch[:, :, 0], T.F32)
     add(w, "v.patch_embd.weight.1", patch[:, :, 1], T.F32)
-    vec_or_mat("v.patch_embd.bias", t["visual.patch_embed.proj.bias"])
-    vec_or_mat("v.position_embd.weight", t["visual.pos_embed.weight"])
+    add(w, "v.patch_embd.bias", t["visual.patch_embed.proj.bias"], T.F32)
+    add(w, "v.position_embd.weight", t["visual.pos_embed.weight"], T.F32)
     w.write_header_to_file()
     w.write_kv_data_to_file()
     w.write_tensors_to_file()

@@ -37,6 +37,7 @@ import librosa
 import numpy as np
 import transformers
 from make_media_goldens import decode_pyav, feature_extractor, mel_of
+from make_tiny_omni import _Placeholders  # just enough of a Qwen3OmniMoeProcessor for its placeholder expansion
 from tokenizers import Tokenizer
 from transformers import AutoTokenizer
 from transformers.models.qwen3_omni_moe.processing_qwen3_omni_moe import Qwen3OmniMoeProcessor, _get_feat_extract_output_lengths
@@ -95,19 +96,6 @@ def parse_args():
     p.add_argument("--shared", default=None, help="shared/data/tokenizer/qwen3-omni")
     p.add_argument("--out", default=FIXTURES)
     return p.parse_args()
-
-
-class _Placeholders:
-    """Just enough of a Qwen3OmniMoeProcessor for replace_multimodal_special_tokens (tokens of Qwen3-Omni)."""
-    audio_token, image_token, video_token = "<|audio_pad|>", "<|image_pad|>", "<|video_pad|>"
-    vision_bos_token, vision_eos_token = "<|vision_start|>", "<|vision_end|>"
-    audio_bos_token, audio_eos_token = "<|audio_start|>", "<|audio_end|>"
-
-    class _Merge:
-        merge_size = 2
-        temporal_patch_size = 2
-
-    image_processor = video_processor = _Merge()
 
 
 def media_sizes():

@@ -7,13 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.qwen4j.formats.Json;
 import io.qwen4j.formats.Npy;
 import io.qwen4j.formats.SafeTensorsFile;
-import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,30 +35,9 @@ class OmniCliTest {
 
     static final Path MEDIA = Path.of(System.getProperty("qwen4j.fixtures"), "media-golden");
 
-    /** The golden video's four frames (already resized to 64x32 by the generator) as PNG files. */
-    Path frames() throws Exception {
-        Path dir = Files.createDirectories(tmp.resolve("frames"));
-        try (SafeTensorsFile g = SafeTensorsFile.open(OmniCheckpoint.tiny().resolve("golden.safetensors"))) {
-            long[] shape = g.tensors().get("video.frames_float01").shape(); // [T, 3, H, W]
-            float[] f = g.weight("video.frames_float01").toFloatArray();
-            int t = (int) shape[0];
-            int h = (int) shape[2];
-            int w = (int) shape[3];
-            for (int i = 0; i < t; i++) {
-                BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-                for (int y = 0; y < h; y++) {
-                    for (int x = 0; x < w; x++) {
-                        int rgb = 0;
-                        for (int c = 0; c < 3; c++) {
-                            rgb = (rgb << 8) | Math.round(f[((i * 3 + c) * h + y) * w + x] * 255);
-                        }
-                        img.setRGB(x, y, rgb);
-                    }
-                }
-                ImageIO.write(img, "png", dir.resolve("frame-" + i + ".png").toFile());
-            }
-        }
-        return dir;
+    /** The golden video's four frames (resized to 64x32 by the generator), as tools/golden/make_omni_frames.py wrote them. */
+    static Path frames() {
+        return Path.of(System.getProperty("qwen4j.fixtures"), "omni-frames", "frames");
     }
 
     static String ids(String prompt) {

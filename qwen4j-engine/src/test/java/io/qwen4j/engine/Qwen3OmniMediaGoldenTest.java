@@ -15,23 +15,19 @@ import io.qwen4j.formats.SafeTensorsFile;
 import io.qwen4j.models.Architectures;
 import io.qwen4j.models.LoadOptions;
 import io.qwen4j.tensor.FloatMatrix;
-import java.awt.image.BufferedImage;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The thinker goldens again (tools/golden/make_tiny_omni.py), this time from the media files through qwen4j-media
- * (fixtures/media-golden: the WAV and PNG the generator fed HF's processors; the video frames, which it resized itself,
- * saved from its tensor as PNGs): the processor outputs must be HF's (log-mel within qwen4j-media's tolerance,
+ * (fixtures/media-golden: the WAV and PNG the generator fed HF's processors; fixtures/omni-frames: the video frames,
+ * which it resized itself, saved from its tensor as PNGs): the processor outputs must be HF's (log-mel within qwen4j-media's tolerance,
  * pixel values exact), the media placed by {@link OmniMedia#inputs} from the golden ids, and the thinker's last prompt
  * logits must follow.
  */
@@ -45,37 +41,17 @@ class Qwen3OmniMediaGoldenTest {
      */
     static final double LOGIT_TOL = 1e-4;
 
-    @TempDir
-    static Path tmp;
-
     static SafeTensorsFile golden;
     static JsonNode meta;
     static CausalLm model;
     static Path frames;
 
     @BeforeAll
-    static void open() throws Exception {
+    static void open() {
         golden = SafeTensorsFile.open(OmniFixtures.tinyOmni().resolve("golden.safetensors"));
         meta = Json.read(OmniFixtures.tinyOmni().resolve("golden.json"));
         model = Architectures.load(OmniFixtures.tinyOmni(), LoadOptions.defaults().withThreads(2));
-        frames = Files.createDirectories(tmp.resolve("frames"));
-        long[] shape = golden.tensors().get("video.frames_float01").shape(); // [T, 3, H, W], uint8 / 255
-        float[] f = golden.weight("video.frames_float01").toFloatArray();
-        int h = (int) shape[2];
-        int w = (int) shape[3];
-        for (int i = 0; i < shape[0]; i++) {
-            BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    int rgb = 0;
-                    for (int c = 0; c < 3; c++) {
-                        rgb = (rgb << 8) | Math.round(f[((i * 3 + c) * h + y) * w + x] * 255);
-                    }
-                    img.setRGB(x, y, rgb);
-                }
-            }
-            ImageIO.write(img, "png", frames.resolve(String.format(Locale.ROOT, "frame-%02d.png", i)).toFile());
-        }
+        frames = OmniFixtures.fixtures().resolve("omni-frames").resolve("frames"); // tools/golden/make_omni_frames.py
     }
 
     @AfterAll

@@ -258,13 +258,10 @@ public final class GgufSource implements WeightSource {
         if (m.bool("clip.has_vision_encoder").orElse(false)) {
             ObjectNode v = thinker.putObject("vision_config");
             v.put("model_type", "qwen3_omni_moe_vision_encoder");
-            mmproj.putInt(v, "depth", "clip.vision.block_count");
-            mmproj.putInt(v, "hidden_size", "clip.vision.embedding_length");
-            mmproj.putInt(v, "num_heads", "clip.vision.attention.head_count");
-            mmproj.putInt(v, "intermediate_size", "clip.vision.feed_forward_length");
-            mmproj.putInt(v, "out_hidden_size", "clip.vision.projection_dim");
-            mmproj.putInt(v, "patch_size", "clip.vision.patch_size");
-            mmproj.putInt(v, "spatial_merge_size", "clip.vision.spatial_merge_size");
+            mmproj.putInts(v, "depth", "clip.vision.block_count", "hidden_size", "clip.vision.embedding_length",
+                    "num_heads", "clip.vision.attention.head_count", "intermediate_size", "clip.vision.feed_forward_length",
+                    "out_hidden_size", "clip.vision.projection_dim", "patch_size", "clip.vision.patch_size",
+                    "spatial_merge_size", "clip.vision.spatial_merge_size");
             long side = m.integer("clip.vision.image_size").orElse(768L) / m.integer("clip.vision.patch_size").orElse(16L);
             v.put("num_position_embeddings", side * side);
             v.put("temporal_patch_size", 2);
@@ -277,12 +274,9 @@ public final class GgufSource implements WeightSource {
         if (m.bool("clip.has_audio_encoder").orElse(false)) {
             ObjectNode a = thinker.putObject("audio_config");
             a.put("model_type", "qwen3_omni_moe_audio_encoder");
-            mmproj.putInt(a, "d_model", "clip.audio.embedding_length");
-            mmproj.putInt(a, "encoder_layers", "clip.audio.block_count");
-            mmproj.putInt(a, "encoder_attention_heads", "clip.audio.attention.head_count");
-            mmproj.putInt(a, "encoder_ffn_dim", "clip.audio.feed_forward_length");
-            mmproj.putInt(a, "output_dim", "clip.audio.projection_dim");
-            mmproj.putInt(a, "num_mel_bins", "clip.audio.num_mel_bins");
+            mmproj.putInts(a, "d_model", "clip.audio.embedding_length", "encoder_layers", "clip.audio.block_count",
+                    "encoder_attention_heads", "clip.audio.attention.head_count", "encoder_ffn_dim", "clip.audio.feed_forward_length",
+                    "output_dim", "clip.audio.projection_dim", "num_mel_bins", "clip.audio.num_mel_bins");
             GgufFile.Tensor conv = m.tensors().get("a.conv2d.1.weight");
             if (conv != null) {
                 a.put("downsample_hidden_size", conv.shape()[0]);
@@ -341,6 +335,13 @@ public final class GgufSource implements WeightSource {
             g.set("eos_token_id", eos);
         }
         return new ConfigJson(g, file.path().getFileName() + " metadata");
+    }
+
+    /** {@link #putInt} for pairs {@code field, key, field, key, ...}. */
+    private void putInts(ObjectNode c, String... fieldsAndKeys) {
+        for (int i = 0; i < fieldsAndKeys.length; i += 2) {
+            putInt(c, fieldsAndKeys[i], fieldsAndKeys[i + 1]);
+        }
     }
 
     private void putInt(ObjectNode c, String field, String key) {

@@ -54,37 +54,15 @@ public interface WeightSource extends AutoCloseable {
                 throw new ModelFileException("tensor " + n + " is in both " + first.description() + " and " + second.description());
             }
         }
-        java.util.Set<String> all = java.util.Collections.unmodifiableSet(names);
-        return new WeightSource() {
-            @Override
-            public Set<String> names() {
-                return all;
-            }
-
-            @Override
-            public Optional<TensorInfo> info(String name) {
-                return first.info(name).or(() -> second.info(name));
-            }
-
-            @Override
-            public Weight weight(String name) {
-                return first.contains(name) ? first.weight(name) : second.weight(name);
-            }
-
-            @Override
-            public String description() {
-                return first.description() + " + " + second.description();
-            }
-
-            @Override
-            public void close() {
-                try {
-                    first.close();
-                } finally {
-                    second.close();
-                }
-            }
-        };
+        return view(names, name -> first.info(name).or(() -> second.info(name)),
+                name -> first.contains(name) ? first.weight(name) : second.weight(name),
+                first.description() + " + " + second.description(), () -> {
+                    try {
+                        first.close();
+                    } finally {
+                        second.close();
+                    }
+                });
     }
 
     /**
@@ -99,6 +77,13 @@ public interface WeightSource extends AutoCloseable {
                 names.add(n.substring(prefix.length()));
             }
         }
+        return view(names, name -> source.info(prefix + name).map(i -> new TensorInfo(name, i.fileDType(), i.dtype(), i.shape(), i.file(),
+                i.offset(), i.byteSize())), name -> source.weight(prefix + name), source.description() + " (" + prefix + "*)", source::close);
+    }
+
+    /** A source of {@code names} whose lookups the functions answer (only for those names). */
+    private static WeightSource view(java.util.Set<String> names, java.util.function.Function<String, Optional<TensorInfo>> info,
+                                     java.util.function.Function<String, Weight> weight, String description, Runnable close) {
         java.util.Set<String> visible = java.util.Collections.unmodifiableSet(names);
         return new WeightSource() {
             @Override
@@ -108,26 +93,25 @@ public interface WeightSource extends AutoCloseable {
 
             @Override
             public Optional<TensorInfo> info(String name) {
-                return visible.contains(name) ? source.info(prefix + name).map(i -> new TensorInfo(name, i.fileDType(), i.dtype(),
-                        i.shape(), i.file(), i.offset(), i.byteSize())) : Optional.empty();
+                return visible.contains(name) ? info.apply(name) : Optional.empty();
             }
 
             @Override
             public Weight weight(String name) {
                 if (!visible.contains(name)) {
-                    throw new ModelFileException("tensor " + prefix + name + " is missing from " + source.description());
+                    throw new ModelFileException("tensor " + name + " is missing from " + description);
                 }
-                return source.weight(prefix + name);
+                return weight.apply(name);
             }
 
             @Override
             public String description() {
-                return source.description() + " (" + prefix + "*)";
+                return description;
             }
 
             @Override
             public void close() {
-                source.close();
+                close.run();
             }
         };
     }
