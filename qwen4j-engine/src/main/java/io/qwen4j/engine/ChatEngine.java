@@ -102,15 +102,34 @@ public final class ChatEngine implements AutoCloseable {
         }
         CausalLm lm = Architectures.load(model, load);
         try {
-            if (template == null && lm.mediaTokens().isEmpty()) {
-                throw new ModelFileException(missing + "; chat needs the checkpoint's template");
-            }
-            return new ChatEngine(name, lm, tokenizer, template == null ? OmniPrompt.fallbackTemplate() : template,
+            template = chooseTemplate(dir, template, lm.mediaTokens().isPresent(), missing);
+            return new ChatEngine(name, lm, tokenizer, template,
                     GenerationDefaults.forModel(model), options);
         } catch (RuntimeException e) {
             lm.close();
             throw e;
         }
+    }
+
+    /**
+     * The template a model is chatted with: the one loaded from its folder or file ({@code loaded}, null when there is
+     * none); for a multimodal model, its processor's {@code chat_template.json} first (Qwen3-Omni ships one beside a
+     * text-only tokenizer template; transformers' {@code processor.apply_chat_template} uses it), else qwen4j's
+     * built-in Omni template when none places media ({@link OmniPrompt#templateFor}).
+     */
+    static ChatTemplate chooseTemplate(Path dir, ChatTemplate loaded, boolean multimodal, String missing) {
+        if (!multimodal) {
+            if (loaded == null) {
+                throw new ModelFileException(missing + "; chat needs the checkpoint's template");
+            }
+            return loaded;
+        }
+        Path processor = dir.resolve("chat_template.json");
+        if (Files.isRegularFile(processor) && !Files.isRegularFile(dir.resolve("chat_template.jinja"))) {
+            ChatTemplate t = ChatTemplate.load(processor);
+            loaded = loaded == null ? t : t.withSpecialTokens(loaded.specialTokens());
+        }
+        return loaded == null ? OmniPrompt.fallbackTemplate() : OmniPrompt.templateFor(loaded);
     }
 
     /** The checkpoint's template, or null when it has none (a Qwen3-Omni model then uses the built-in one). */

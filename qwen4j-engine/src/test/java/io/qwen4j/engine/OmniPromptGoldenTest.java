@@ -162,6 +162,26 @@ class OmniPromptGoldenTest {
         assertTrue(e.getMessage().contains("base64"), e.getMessage());
     }
 
+    /**
+     * Which template a Qwen3-Omni model is chatted with: the processor's chat_template.json over the tokenizer's text
+     * template; the built-in one when neither places media or there is none; a text model keeps its own.
+     */
+    @Test
+    void aMultimodalModelIsTemplatedByItsProcessor() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("template-choice"));
+        Path fixtures = OmniFixtures.fixtures().resolve("chat");
+        Files.copy(fixtures.resolve("qwen3/tokenizer_config.json"), dir.resolve("tokenizer_config.json"));
+        io.qwen4j.tokenizer.chat.ChatTemplate text = io.qwen4j.tokenizer.chat.ChatTemplate.load(dir);
+        assertEquals(text, ChatEngine.chooseTemplate(dir, text, false, "none"), "a text model keeps its template");
+        String fallback = OmniPrompt.fallbackTemplate().text();
+        assertEquals(fallback, ChatEngine.chooseTemplate(dir, text, true, "none").text(), "a text template cannot place media");
+        assertEquals(fallback, ChatEngine.chooseTemplate(dir, null, true, "none").text(), "no template at all");
+        Files.copy(fixtures.resolve("omni-style/chat_template.json"), dir.resolve("chat_template.json"));
+        String processor = io.qwen4j.tokenizer.chat.ChatTemplate.load(dir.resolve("chat_template.json")).text();
+        assertEquals(processor, ChatEngine.chooseTemplate(dir, text, true, "none").text(), "the processor's template");
+        assertThrows(io.qwen4j.common.ModelFileException.class, () -> ChatEngine.chooseTemplate(dir, null, false, "no template"));
+    }
+
     static int[] ints(JsonNode a) {
         return Json.MAPPER.convertValue(a, int[].class);
     }
