@@ -36,6 +36,8 @@ rm -rf "$out/qwen3-moe-e6k3-mixed" && "$py" "$here/make_qwen3_moe.py" --out "$ou
   --media-out "$root/fixtures/media-golden"
 # The same tiny thinker as llama.cpp's GGUF pair (qwen3vlmoe text model + clip mmproj), by gguf-py's writer.
 "$py" "$here/make_omni_gguf.py" --hf "$out/qwen3-omni-tiny" --out "$root/fixtures/gguf-omni"
+# Its golden video frames as PNG files, for tests that start from media files.
+"$py" "$here/make_omni_frames.py" --golden "$out/qwen3-omni-tiny" --out "$root/fixtures/omni-frames"
 # Sampling distributions from transformers' logits processors.
 "$py" "$here/make_sampling_goldens.py" --out "$root/fixtures/sampling"
 echo "fixtures written to $out and $root/fixtures/sampling"
