@@ -34,6 +34,10 @@ rm -rf "$out/qwen3-moe-e6k3-mixed" && "$py" "$here/make_qwen3_moe.py" --out "$ou
 # goldens of every stage, and the media inputs they start from.
 "$py" "$here/make_tiny_omni.py" --out "$out/qwen3-omni-tiny" --thinker-out "$out/qwen3-omni-thinker-tiny" \
   --media-out "$root/fixtures/media-golden"
+# The same tiny thinker as llama.cpp's GGUF pair (qwen3vlmoe text model + clip mmproj), by gguf-py's writer.
+"$py" "$here/make_omni_gguf.py" --hf "$out/qwen3-omni-tiny" --out "$root/fixtures/gguf-omni"
+# Its golden video frames as PNG files, for tests that start from media files.
+"$py" "$here/make_omni_frames.py" --golden "$out/qwen3-omni-tiny" --out "$root/fixtures/omni-frames"
 # Sampling distributions from transformers' logits processors.
 "$py" "$here/make_sampling_goldens.py" --out "$root/fixtures/sampling"
 echo "fixtures written to $out and $root/fixtures/sampling"
@@ -61,3 +65,6 @@ echo "demo model written to $demo"
 
 # Chat templates: goldens rendered by apply_chat_template (no model needed).
 "$py" "$here/make_chat_goldens.py" --out "$root/fixtures/chat"
+# Qwen3-Omni prompts: the built-in Omni template rendered by transformers, placeholders expanded by its processor,
+# ids from the Omni tokenizer (needs the media goldens above).
+"$py" "$here/make_omni_prompt_goldens.py"

@@ -7,9 +7,12 @@ import io.qwen4j.engine.ChatRequest;
 import io.qwen4j.engine.ChatResult;
 import io.qwen4j.engine.RequestHandle;
 import io.qwen4j.tokenizer.chat.ChatMessage;
+import io.qwen4j.tokenizer.chat.ContentPart;
 import io.qwen4j.tokenizer.chat.ToolCall;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -33,7 +36,8 @@ import picocli.CommandLine.Mixin;
             "%nType a message and press Enter. For several lines, end a line with \\ or wrap the text in \"\"\"."
                 + " Ctrl-C stops the answer being written (not the program); Ctrl-D or /bye leaves."
                 + " Commands: /reset (forget the conversation), /think and /no_think (turn reasoning on or off),"
-                + " /help. Reasoning is shown dimmed. Earlier turns are kept in the KV cache, so follow-ups start fast.",
+                + " /image, /audio, /video PATH (Qwen3-Omni: attach media to the next message), /help. Reasoning is shown"
+                + " dimmed. Earlier turns are kept in the KV cache, so follow-ups start fast.",
             "%nExample:%n  qwen4j chat --model Qwen/Qwen3-0.6B --system \"You are terse.\"%n"
         })
 final class ChatCommand implements Callable<Integer> {
@@ -43,6 +47,8 @@ final class ChatCommand implements Callable<Integer> {
             /reset      forget the conversation (the system prompt stays)
             /think      let the model reason before answering
             /no_think   answer without reasoning
+            /image PATH, /audio PATH, /video PATH
+                        attach media to your next message (Qwen3-Omni models)
             /bye        leave (or Ctrl-D)
             Several lines: end a line with \\ or wrap the text in \"\"\". Ctrl-C stops an answer.""";
 
@@ -63,6 +69,7 @@ final class ChatCommand implements Callable<Integer> {
                     chat.name(), info.architecture(), count(info.parameters()), info.weightTypes());
             out.flush();
             List<ChatMessage> messages = conversation.preamble();
+            List<ContentPart> attached = new ArrayList<>();
             ChatRequest.Thinking thinking = conversation.thinking();
             while (true) {
                 String input;
@@ -78,6 +85,10 @@ final class ChatCommand implements Callable<Integer> {
                 if (trimmed.isEmpty()) {
                     continue;
                 }
+                if (trimmed.startsWith("/") && !trimmed.contains("\n") && attach(trimmed, chat, attached, out)) {
+                    out.flush();
+                    continue;
+                }
                 if (trimmed.startsWith("/") && !trimmed.contains("\n")) {
                     switch (trimmed) {
                         case "/bye", "/exit", "/quit" -> {
@@ -85,6 +96,7 @@ final class ChatCommand implements Callable<Integer> {
                         }
                         case "/reset", "/clear" -> {
                             messages = conversation.preamble();
+                            attached.clear();
                             out.println("(conversation forgotten)");
                         }
                         case "/think" -> {
@@ -101,12 +113,19 @@ final class ChatCommand implements Callable<Integer> {
                     out.flush();
                     continue;
                 }
-                messages.add(ChatMessage.user(input));
+                if (attached.isEmpty()) {
+                    messages.add(ChatMessage.user(input));
+                } else {
+                    List<ContentPart> parts = new ArrayList<>(attached);
+                    parts.add(ContentPart.text(input));
+                    messages.add(ChatMessage.user(parts));
+                    attached.clear();
+                }
                 ChatResult r;
                 try {
                     r = answer(terminal, chat, conversation.request(chat, messages, thinking), color);
                 } catch (Qwen4jException e) {
-                    // e.g. the conversation no longer fits the context: say so and keep the session
+                    // e.g. the conversation no longer fits the context, or a file is not media: say so and keep the session
                     messages.removeLast();
                     out.println("error: " + e.getMessage() + (e.getMessage().contains("context") ? " (/reset starts over)" : ""));
                     out.flush();
@@ -131,6 +150,37 @@ final class ChatCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * {@code /image PATH}, {@code /audio PATH}, {@code /video PATH}: a media part for the next message. False when
+     * the line is another command.
+     */
+    static boolean attach(String line, ChatEngine chat, List<ContentPart> attached, PrintWriter out) {
+        String[] words = line.split("\\s+", 2);
+        String kind = switch (words[0]) {
+            case "/image" -> "image";
+            case "/audio" -> "audio";
+            case "/video" -> "video";
+            default -> null;
+        };
+        if (kind == null) {
+            return false;
+        }
+        if (words.length < 2 || words[1].isBlank()) {
+            out.println("usage: " + words[0] + " PATH");
+        } else if (chat.model().mediaTokens().isEmpty()) {
+            out.println("error: " + chat.model().info().architecture() + " reads text only; " + words[0] + " needs a Qwen3-Omni model");
+        } else {
+            Path file = Path.of(words[1].strip());
+            if (!Files.exists(file)) {
+                out.println("error: " + file + " does not exist");
+            } else {
+                attached.add(new ContentPart(kind, java.util.Map.of(kind, file.toString())));
+                out.println("(" + kind + " " + file.getFileName() + " goes with your next message)");
+            }
+        }
+        return true;
     }
 
     /** 1.05M, 0.60B, 30.5B. */

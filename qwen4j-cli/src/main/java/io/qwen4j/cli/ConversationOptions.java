@@ -34,6 +34,9 @@ final class ConversationOptions {
     @Option(names = "--ignore-eos", description = "Do not stop at the end of the turn: go on until --max-tokens or the end of the context.")
     boolean ignoreEos;
 
+    @Option(names = "--use-audio-in-video", description = "Qwen3-Omni: let the model hear each video's soundtrack, interleaved with its frames.")
+    boolean audioInVideo;
+
     /** Loads the model with its tokenizer and template; one conversation at a time, with a prefix cache. */
     ChatEngine open() {
         Path path = model.resolve();
@@ -56,6 +59,6 @@ final class ConversationOptions {
 
     ChatRequest request(ChatEngine chat, List<ChatMessage> messages, ChatRequest.Thinking thinking) {
         return ChatRequest.builder(messages, sampling.resolve(chat.defaults()))
-                .maxTokens(maxTokens).thinking(thinking).stop(stop).ignoreEos(ignoreEos).build();
+                .maxTokens(maxTokens).thinking(thinking).stop(stop).ignoreEos(ignoreEos).useAudioInVideo(audioInVideo).build();
     }
 }

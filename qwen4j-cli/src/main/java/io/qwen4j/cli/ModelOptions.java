@@ -27,6 +27,10 @@ final class ModelOptions {
     @Option(names = {"-c", "--ctx-size"}, paramLabel = "N", description = "Context size in tokens (default: the model's).")
     int contextLength;
 
+    @Option(names = "--mmproj", paramLabel = "FILE",
+            description = "The mmproj GGUF of a multimodal GGUF model (llama.cpp's Qwen3-Omni encoders; default: the one mmproj*.gguf beside the model).")
+    Path mmproj;
+
     static {
         System.setProperty("qwen4j.cores", Integer.toString(ThreadPool.defaultThreads()));
     }
@@ -38,7 +42,7 @@ final class ModelOptions {
         if (contextLength < 0) {
             throw new InvalidInputException("--ctx-size must not be negative, got " + contextLength);
         }
-        return new LoadOptions(threads, contextLength, quantize, new ProgressBars());
+        return new LoadOptions(threads, contextLength, quantize, new ProgressBars(), mmproj == null ? LoadOptions.FIND_MMPROJ : mmproj);
     }
 
     /** The model folder or file, or the embedded demo model when none was given. */

@@ -1,16 +1,9 @@
 package io.qwen4j.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,76 +15,31 @@ import org.junit.jupiter.api.io.TempDir;
  * the answer, not the program) and Ctrl-D (a clean exit).
  */
 class ChatTmuxTest {
-    static final long TIMEOUT_MS = 60_000;
-
     @TempDir
     Path tmp;
 
-    String session;
-
-    static String run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor();
-        return out;
-    }
+    TmuxSession tmux;
 
     @BeforeEach
     void start() throws Exception {
-        assertTrue(new ProcessBuilder("tmux", "-V").start().waitFor() == 0, "tmux is needed (./test installs it)");
-        session = "qwen4j-chat-test-" + ProcessHandle.current().pid();
-        Path script = tmp.resolve("chat.sh");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        // the chat runs from the test's own class path; the exit status is printed when it ends
-        Files.writeString(script, "#!/bin/bash\n# bash, not sh: dash dies of the Ctrl-C meant for the chat once the chat exits\n'" + java + "' --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
-                + " -cp '" + System.getProperty("java.class.path") + "' io.qwen4j.cli.Main chat --temperature 0 --threads 1"
-                + " --ignore-eos --max-tokens 1200"
-                + " --system 'You are a test.'\necho \"EXITED $?\"\nsleep 60\n");
-        script.toFile().setExecutable(true);
-        assertEquals("", run("tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "50", script.toString()).strip());
+        tmux = new TmuxSession(tmp, "chat-test", "chat --temperature 0 --threads 1 --ignore-eos --max-tokens 1200 --system 'You are a test.'");
     }
 
     @AfterEach
     void stop() throws Exception {
-        run("tmux", "kill-session", "-t", session);
+        tmux.close();
     }
 
-    String screen() throws Exception {
-        return run("tmux", "capture-pane", "-p", "-J", "-S", "-2000", "-t", session);
+    String waitFor(String what, java.util.function.Predicate<String> test) throws Exception {
+        return tmux.waitFor(what, test);
     }
 
     void keys(String... keys) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("tmux", "send-keys", "-t", session));
-        cmd.addAll(List.of(keys));
-        run(cmd.toArray(String[]::new));
+        tmux.keys(keys);
     }
 
-    /** Polls the screen until {@code test} holds; fails with the screen after the timeout. */
-    String waitFor(String what, Predicate<String> test) throws Exception {
-        long end = System.currentTimeMillis() + TIMEOUT_MS;
-        String s = screen();
-        while (!test.test(s)) {
-            if (System.currentTimeMillis() > end) {
-                throw new AssertionError("timed out waiting for " + what + "; the screen:\n" + s);
-            }
-            Thread.sleep(20);
-            s = screen();
-        }
-        return s;
-    }
-
-    static int count(String s, String needle) {
-        int n = 0;
-        for (int i = s.indexOf(needle); i >= 0; i = s.indexOf(needle, i + 1)) {
-            n++;
-        }
-        return n;
-    }
-
-    /** Text after the last line starting with {@code >>> message}. */
     static String after(String screen, String message) {
-        int at = screen.lastIndexOf(">>> " + message);
-        return at < 0 ? "" : screen.substring(screen.indexOf('\n', at) + 1);
+        return TmuxSession.after(screen, message);
     }
 
     @Test

@@ -23,6 +23,27 @@ public interface CausalLm extends AutoCloseable {
         return info().weightBytes();
     }
 
+    /**
+     * Prepares the media of a fully expanded prompt (its placeholders exactly as many as the media make, as
+     * transformers' processor expands them) for chunks of that prompt to carry: positions now, encoders on first
+     * use. Text-only models refuse media.
+     */
+    default PromptMedia prepare(int[] prompt, MediaInputs media) {
+        if (media.isEmpty()) {
+            return PromptMedia.NONE;
+        }
+        throw new io.qwen4j.common.InvalidInputException(info().architecture() + " reads text only; images, audio and video need"
+                + " a Qwen3-Omni model");
+    }
+
+    /**
+     * The placeholder and start ids of the media blocks {@link #prepare} reads, when the model takes images, audio
+     * or video (what turns media files into {@link MediaInputs} in placeholder order needs them); empty for text models.
+     */
+    default java.util.Optional<MropePositions.TokenIds> mediaTokens() {
+        return java.util.Optional.empty();
+    }
+
     default FloatMatrix forward(Batch batch) {
         return forward(batch, Taps.NONE);
     }

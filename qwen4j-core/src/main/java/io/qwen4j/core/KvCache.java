@@ -16,6 +16,7 @@ public final class KvCache {
     private float[][] values; // (layers, capacity * kvDim)
     private int capacity;
     private int length;
+    private float ropeDelta;   // decode positions are length + ropeDelta (TM-RoPE, omni.md §2)
 
     public KvCache(int layers, int kvDim, int maxTokens) {
         this.layers = layers;
@@ -77,12 +78,30 @@ public final class KvCache {
         length += n;
     }
 
-    /** Forgets every position from {@code newLength} on (e.g. to reuse a prefix). */
+    /**
+     * Forgets every position from {@code newLength} on (e.g. to reuse a prefix), and the rope delta: what is
+     * kept of a prompt before its first media item has plain positions, and a prompt with media sets its own.
+     */
     public void truncate(int newLength) {
         if (newLength < 0 || newLength > length) {
             throw new IllegalArgumentException("truncate to " + newLength + " of " + length);
         }
         length = newLength;
+        ropeDelta = 0f;
+    }
+
+    /**
+     * What the sequence's positions run ahead of its cache index once the prompt is in: token {@code n} after
+     * the prompt sits at position {@code n + ropeDelta} (on every TM-RoPE axis; omni.md §2, HF's
+     * {@code rope_deltas}). 0 for text-only sequences, where position and index are the same.
+     */
+    public float ropeDelta() {
+        return ropeDelta;
+    }
+
+    /** Set by the forward pass that writes a prompt with media ({@link BatchRows#advance()}). */
+    public void ropeDelta(float delta) {
+        ropeDelta = delta;
     }
 
     /** Bytes held. */

@@ -67,6 +67,11 @@ public final class TextDecoder implements AutoCloseable {
         return x;
     }
 
+    /** Row {@code r} of {@code out} becomes the token embedding of {@code tokens[r]} (ids outside the vocabulary are rejected). */
+    public void embed(int[] tokens, FloatMatrix out) {
+        ends.lookup(tokens, out);
+    }
+
     /** Final RMSNorm of {@code x} in place (the tap {@code result_norm}), then the logits of the rows that want them. */
     public FloatMatrix logits(FloatMatrix x, BatchRows rows, Taps taps) {
         ops.rmsNorm(x, ends.outNorm(), config.rmsEps(), x);

@@ -1,10 +1,13 @@
 package io.qwen4j.engine;
 
+import io.qwen4j.common.InvalidInputException;
 import io.qwen4j.common.ModelFileException;
 import io.qwen4j.common.Qwen4jException;
 import io.qwen4j.core.CausalLm;
+import io.qwen4j.core.PromptMedia;
 import io.qwen4j.formats.GgufFile;
 import io.qwen4j.formats.GgufTokenizer;
+import io.qwen4j.media.MediaLimits;
 import io.qwen4j.models.Architectures;
 import io.qwen4j.models.LoadOptions;
 import io.qwen4j.tokenizer.StreamingDetokenizer;
@@ -38,13 +41,20 @@ public final class ChatEngine implements AutoCloseable {
     private final GenerationDefaults defaults;
     private final InferenceEngine engine;
     private final int[] stopIds;
+    private final OmniMedia media;
 
+    /**
+     * A chat engine over a loaded model. A model that takes media (Qwen3-Omni) is chatted with {@code template} when
+     * it places media placeholders, else with qwen4j's built-in Omni template ({@link OmniPrompt#templateFor}); its
+     * media are read under {@code limits}.
+     */
     public ChatEngine(String name, CausalLm model, Tokenizer tokenizer, ChatTemplate template, GenerationDefaults defaults,
-                      EngineOptions options) {
+                      EngineOptions options, MediaLimits limits) {
         this.name = name;
         this.model = model;
         this.tokenizer = tokenizer;
-        this.template = template;
+        this.template = model.mediaTokens().isPresent() ? OmniPrompt.templateFor(template) : template;
+        this.media = new OmniMedia(limits);
         this.defaults = defaults;
         this.engine = new InferenceEngine(model, options);
         Set<Integer> stops = new LinkedHashSet<>();
@@ -56,6 +66,11 @@ public final class ChatEngine implements AutoCloseable {
         engine.start();
     }
 
+    public ChatEngine(String name, CausalLm model, Tokenizer tokenizer, ChatTemplate template, GenerationDefaults defaults,
+                      EngineOptions options) {
+        this(name, model, tokenizer, template, defaults, options, MediaLimits.DEFAULT);
+    }
+
     /**
      * Loads a model folder with its tokenizer.json and chat template, or a GGUF file with the tokenizer
      * and chat template embedded in its metadata (a tokenizer.json and template next to the file win).
@@ -65,7 +80,8 @@ public final class ChatEngine implements AutoCloseable {
         Path dir = Files.isDirectory(model) ? model : model.toAbsolutePath().getParent();
         boolean hasTokenizerJson = Files.isRegularFile(dir.resolve("tokenizer.json")) || Files.isRegularFile(dir.resolve("tokenizer.json.gz"));
         Tokenizer tokenizer;
-        ChatTemplate template;
+        ChatTemplate template; // null: none (a Qwen3-Omni model then uses the built-in one)
+        String missing = "no chat template in " + dir + " (chat_template.jinja, a \"chat_template\" in tokenizer_config.json, or chat_template.json)";
         if (gguf && !hasTokenizerJson) {
             try (GgufFile file = GgufFile.open(model)) {
                 GgufTokenizer t = file.tokenizer().orElseThrow(() -> new ModelFileException(
@@ -74,21 +90,56 @@ public final class ChatEngine implements AutoCloseable {
                     throw new ModelFileException(model + " has a '" + t.model() + "' tokenizer; qwen4j reads byte-level BPE ('gpt2') tokenizers");
                 }
                 tokenizer = Tokenizer.fromTokenList(t.tokens(), t.merges(), t.tokenTypes(), model.toString());
-                template = ChatTemplate.of(t.chatTemplate().orElseThrow(() -> new ModelFileException(
-                        model + " carries no chat template (tokenizer.chat_template); put the model's tokenizer_config.json next to it")));
+                template = t.chatTemplate().map(ChatTemplate::of).orElse(null);
+                missing = model + " carries no chat template (tokenizer.chat_template); put the model's tokenizer_config.json next to it";
             }
         } else {
             if (!hasTokenizerJson) {
                 throw new ModelFileException(dir + " has no tokenizer.json; chat needs the checkpoint's tokenizer (download it with the model)");
             }
             tokenizer = Tokenizer.load(dir);
-            template = ChatTemplate.load(dir);
+            template = loadTemplate(dir);
         }
         CausalLm lm = Architectures.load(model, load);
         try {
-            return new ChatEngine(name, lm, tokenizer, template, GenerationDefaults.forModel(model), options);
+            template = chooseTemplate(dir, template, lm.mediaTokens().isPresent(), missing);
+            return new ChatEngine(name, lm, tokenizer, template,
+                    GenerationDefaults.forModel(model), options);
         } catch (RuntimeException e) {
             lm.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The template a model is chatted with: the one loaded from its folder or file ({@code loaded}, null when there is
+     * none); for a multimodal model, its processor's {@code chat_template.json} first (Qwen3-Omni ships one beside a
+     * text-only tokenizer template; transformers' {@code processor.apply_chat_template} uses it), else qwen4j's
+     * built-in Omni template when none places media ({@link OmniPrompt#templateFor}).
+     */
+    static ChatTemplate chooseTemplate(Path dir, ChatTemplate loaded, boolean multimodal, String missing) {
+        if (!multimodal) {
+            if (loaded == null) {
+                throw new ModelFileException(missing + "; chat needs the checkpoint's template");
+            }
+            return loaded;
+        }
+        Path processor = dir.resolve("chat_template.json");
+        if (Files.isRegularFile(processor) && !Files.isRegularFile(dir.resolve("chat_template.jinja"))) {
+            ChatTemplate t = ChatTemplate.load(processor);
+            loaded = loaded == null ? t : t.withSpecialTokens(loaded.specialTokens());
+        }
+        return loaded == null ? OmniPrompt.fallbackTemplate() : OmniPrompt.templateFor(loaded);
+    }
+
+    /** The checkpoint's template, or null when it has none (a Qwen3-Omni model then uses the built-in one). */
+    private static ChatTemplate loadTemplate(Path dir) {
+        try {
+            return ChatTemplate.load(dir);
+        } catch (ModelFileException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("no chat template in ")) {
+                return null;
+            }
             throw e;
         }
     }
@@ -122,8 +173,12 @@ public final class ChatEngine implements AutoCloseable {
         return stopIds.clone();
     }
 
-    /** The prompt text the template makes of a request (with the generation prompt). */
+    /** The prompt text the template makes of a request (with the generation prompt; media placeholders unexpanded). */
     public String render(ChatRequest request) {
+        return template.render(request.messages(), renderOptions(request));
+    }
+
+    private static RenderOptions renderOptions(ChatRequest request) {
         RenderOptions.Builder options = RenderOptions.builder().addGenerationPrompt(true);
         if (!request.tools().isEmpty()) {
             options.tools(request.tools());
@@ -134,14 +189,30 @@ public final class ChatEngine implements AutoCloseable {
             case DEFAULT -> { }
         }
         request.templateVariables().forEach(options::variable);
-        return template.render(request.messages(), options.build());
+        return options.build();
+    }
+
+
+    /**
+     * Renders and tokenises a request; with image, audio or video parts (a Qwen3-Omni model), also reads and
+     * processes the media, expands their placeholders and prepares them for the model. Runs on the caller's thread.
+     * @throws io.qwen4j.common.InvalidInputException for media the model cannot take or a file that is not media
+     */
+    public ChatPrompt prompt(ChatRequest request) {
+        if (!OmniPrompt.hasMedia(request.messages())) {
+            String text = render(request);
+            return new ChatPrompt(text, tokenizer.encode(text), PromptMedia.NONE);
+        }
+        if (model.mediaTokens().isEmpty()) {
+            throw new InvalidInputException(model.info().architecture() + " reads text only; images, audio and video need a Qwen3-Omni"
+                    + " model (a GGUF needs its mmproj file)");
+        }
+        OmniPrompt.Prompt p = new OmniPrompt(tokenizer, template, media).build(request.messages(), renderOptions(request),
+                request.useAudioInVideo());
+        return new ChatPrompt(p.text(), p.ids(), model.prepare(p.ids(), p.media()));
     }
 
     /** The prompt a request becomes: rendered by the template, then tokenized. */
-    public ChatPrompt prompt(ChatRequest request) {
-        String text = render(request);
-        return new ChatPrompt(text, tokenizer.encode(text));
-    }
 
     /** The context length in tokens: prompt and answer together. */
     public int contextLength() {
@@ -161,7 +232,7 @@ public final class ChatEngine implements AutoCloseable {
         int[] ids = prompt.ids();
         GenerationRequest generation = new GenerationRequest(ids, maxTokens(request.maxTokens(), ids.length),
                 request.ignoreEos() ? new int[0] : stopIds,
-                request.sampling(), request.logprobs(), request.topLogprobs(), request.constraint());
+                request.sampling(), request.logprobs(), request.topLogprobs(), request.constraint(), prompt.media());
         Answer answer = new Answer(StreamingChatParser.forPrompt(prompt.text()), request.stop(), listener, true);
         return engine.submit(generation, answer);
     }

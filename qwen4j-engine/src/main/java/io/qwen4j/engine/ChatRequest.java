@@ -22,10 +22,11 @@ import java.util.Map;
  * @param constraint        restricts the tokens (e.g. to JSON); {@link TokenConstraint#NONE} for none
  * @param templateVariables further variables for the chat template
  * @param ignoreEos         do not stop at end-of-turn ids (only at max tokens, stop strings or the context's end)
+ * @param useAudioInVideo   Qwen3-Omni: interleave each video's soundtrack with its frames (HF's {@code use_audio_in_video})
  */
 public record ChatRequest(List<ChatMessage> messages, List<JsonNode> tools, SamplingParams sampling, int maxTokens,
                           Thinking thinking, List<String> stop, boolean logprobs, int topLogprobs, TokenConstraint constraint,
-                          Map<String, Object> templateVariables, boolean ignoreEos) {
+                          Map<String, Object> templateVariables, boolean ignoreEos, boolean useAudioInVideo) {
     /** The template's {@code enable_thinking}: left to the template, or set. */
     public enum Thinking { DEFAULT, ON, OFF }
 
@@ -59,6 +60,7 @@ public record ChatRequest(List<ChatMessage> messages, List<JsonNode> tools, Samp
         private TokenConstraint constraint = TokenConstraint.NONE;
         private final Map<String, Object> variables = new LinkedHashMap<>();
         private boolean ignoreEos;
+        private boolean useAudioInVideo;
 
         private Builder(List<ChatMessage> messages, SamplingParams sampling) {
             this.messages = new ArrayList<>(messages);
@@ -106,9 +108,15 @@ public record ChatRequest(List<ChatMessage> messages, List<JsonNode> tools, Samp
             return this;
         }
 
+        /** Qwen3-Omni: interleave each video's soundtrack with its frames. */
+        public Builder useAudioInVideo(boolean on) {
+            useAudioInVideo = on;
+            return this;
+        }
+
         public ChatRequest build() {
             return new ChatRequest(messages, tools, sampling, maxTokens, thinking, stop, logprobs, topLogprobs, constraint, variables,
-                    ignoreEos);
+                    ignoreEos, useAudioInVideo);
         }
     }
 }

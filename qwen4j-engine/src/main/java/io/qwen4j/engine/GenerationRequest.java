@@ -1,6 +1,7 @@
 package io.qwen4j.engine;
 
 import io.qwen4j.common.InvalidInputException;
+import io.qwen4j.core.PromptMedia;
 
 /**
  * One generation: prompt ids, how many tokens at most, which ids stop it, how to sample, and whether
@@ -10,9 +11,11 @@ import io.qwen4j.common.InvalidInputException;
  * @param logprobs     report the chosen token's log-probability
  * @param topLogprobs  also report this many most likely alternatives (0 to 20)
  * @param constraint   restricts the tokens that may be chosen ({@link TokenConstraint#NONE} for none)
+ * @param media        the prompt's media, made by the model's {@code prepare} from these very ids
+ *                     ({@link PromptMedia#NONE} for a text prompt)
  */
 public record GenerationRequest(int[] promptIds, int maxTokens, int[] stopTokenIds, SamplingParams sampling,
-                                boolean logprobs, int topLogprobs, TokenConstraint constraint) {
+                                boolean logprobs, int topLogprobs, TokenConstraint constraint, PromptMedia media) {
     public GenerationRequest {
         if (promptIds.length == 0) {
             throw new InvalidInputException("the prompt is empty: give at least one token");
@@ -25,6 +28,14 @@ public record GenerationRequest(int[] promptIds, int maxTokens, int[] stopTokenI
         }
         promptIds = promptIds.clone();
         stopTokenIds = stopTokenIds.clone();
+        if (!media.isEmpty() && !java.util.Arrays.equals(promptIds, media.prompt())) {
+            throw new InvalidInputException("the prompt's media were prepared for other prompt ids");
+        }
+    }
+
+    public GenerationRequest(int[] promptIds, int maxTokens, int[] stopTokenIds, SamplingParams sampling, boolean logprobs,
+                             int topLogprobs, TokenConstraint constraint) {
+        this(promptIds, maxTokens, stopTokenIds, sampling, logprobs, topLogprobs, constraint, PromptMedia.NONE);
     }
 
     public GenerationRequest(int[] promptIds, int maxTokens, int[] stopTokenIds, SamplingParams sampling) {
@@ -32,10 +43,15 @@ public record GenerationRequest(int[] promptIds, int maxTokens, int[] stopTokenI
     }
 
     public GenerationRequest withConstraint(TokenConstraint c) {
-        return new GenerationRequest(promptIds, maxTokens, stopTokenIds, sampling, logprobs, topLogprobs, c);
+        return new GenerationRequest(promptIds, maxTokens, stopTokenIds, sampling, logprobs, topLogprobs, c, media);
     }
 
     public GenerationRequest withLogprobs(boolean on, int top) {
-        return new GenerationRequest(promptIds, maxTokens, stopTokenIds, sampling, on, top, constraint);
+        return new GenerationRequest(promptIds, maxTokens, stopTokenIds, sampling, on, top, constraint, media);
+    }
+
+    /** The same request with the prompt's media ({@code media.prompt()} must be these prompt ids). */
+    public GenerationRequest withMedia(PromptMedia m) {
+        return new GenerationRequest(promptIds, maxTokens, stopTokenIds, sampling, logprobs, topLogprobs, constraint, m);
     }
 }

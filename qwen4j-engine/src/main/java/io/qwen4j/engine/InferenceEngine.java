@@ -193,7 +193,8 @@ public final class InferenceEngine implements AutoCloseable {
             }
             reservedTokens += s.reservation();
             s.queueEnd = System.nanoTime();
-            PrefixCache.Hit hit = prefixCache.take(s.request.promptIds());
+            s.key = prefixCache.key(s.request.promptIds(), s.request.media());
+            PrefixCache.Hit hit = prefixCache.take(s.key);
             if (hit != null) {
                 s.cache = hit.cache();
                 s.prefilled = hit.matched();
@@ -230,7 +231,8 @@ public final class InferenceEngine implements AutoCloseable {
                 if (s.prefilled == s.cached) {
                     s.prefillStart = System.nanoTime();
                 }
-                chunks.add(new Batch.Chunk(s.cache, Arrays.copyOfRange(prompt, s.prefilled, s.prefilled + n), false));
+                // a chunk may end inside a media span: it carries the prompt's media, which the model slices
+                chunks.add(new Batch.Chunk(s.cache, Arrays.copyOfRange(prompt, s.prefilled, s.prefilled + n), false, s.request.media()));
                 members.add(s);
                 tokenBudget -= n;
             }
@@ -322,8 +324,8 @@ public final class InferenceEngine implements AutoCloseable {
             if (keepCache && s.cache.length() > 0) {
                 // the cache holds the prompt and every generated token but the last (never fed back)
                 int[] tokens = new int[s.cache.length()];
-                int p = Math.min(tokens.length, s.request.promptIds().length);
-                System.arraycopy(s.request.promptIds(), 0, tokens, 0, p);
+                int p = Math.min(tokens.length, s.key.length);
+                System.arraycopy(s.key, 0, tokens, 0, p);
                 System.arraycopy(s.out, 0, tokens, p, tokens.length - p);
                 prefixCache.put(tokens, s.cache);
             }
@@ -402,6 +404,7 @@ public final class InferenceEngine implements AutoCloseable {
         final TokenHistory history;
         final long submitted = System.nanoTime();
         KvCache cache;
+        int[] key;     // the prompt as a prefix-cache key (media placeholders by content)
         int prefilled;
         int cached;
         int generated;

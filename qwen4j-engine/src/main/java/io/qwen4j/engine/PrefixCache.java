@@ -8,6 +8,10 @@ import java.util.List;
  * KV caches of finished sequences, kept so that a later prompt sharing their beginning (the next turn
  * of a conversation, a common system prompt) skips recomputing it. Least recently used entries go
  * first when the token capacity is exceeded. Used by the engine thread only.
+ *
+ * <p>Entries are keyed by token ids in which a prompt's media placeholders are replaced by a negative id per
+ * distinct media content ({@link #key}): the same picture in the next turn matches, another picture of the
+ * same size does not.
  */
 final class PrefixCache {
     record Hit(KvCache cache, int matched) {}
@@ -17,6 +21,13 @@ final class PrefixCache {
     private final long capacityTokens;
     private final List<Entry> entries = new ArrayList<>(); // most recent first
     private long tokens;
+    private final java.util.Map<String, Integer> mediaIds = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, Integer> eldest) {
+            return size() > 4096; // a forgotten fingerprint gets a fresh id: only a cache miss
+        }
+    };
+    private int nextMediaId = -1;
 
     PrefixCache(long capacityTokens) {
         this.capacityTokens = capacityTokens;
@@ -56,6 +67,14 @@ final class PrefixCache {
         while (tokens > capacityTokens) {
             tokens -= entries.removeLast().tokens().length;
         }
+    }
+
+    /** The cache key of a prompt: its ids, each media placeholder replaced by its content's negative id. */
+    int[] key(int[] prompt, io.qwen4j.core.PromptMedia media) {
+        if (media.isEmpty()) {
+            return prompt;
+        }
+        return media.cacheKey(fingerprint -> mediaIds.computeIfAbsent(fingerprint, f -> nextMediaId--)); // 2^31 items before a repeat
     }
 
     int size() {

@@ -24,9 +24,14 @@ public final class QuantizingSource implements WeightSource {
         this.quantized = quantized;
     }
 
-    /** True for the tensors this source quantizes. */
+    /**
+     * True for the tensors this source quantizes: the text model's matmul weights. The Qwen3-Omni encoders
+     * ({@code audio_tower.*}, {@code visual.*}, as the thinker sees its checkpoint) stay as stored, as llama.cpp keeps
+     * an mmproj apart from the model's quantization.
+     */
     public static boolean isMatmulWeight(String name, long[] shape) {
-        return shape.length == 2 && (name.endsWith("_proj.weight") || name.equals("lm_head.weight") || name.equals("model.embed_tokens.weight"));
+        return shape.length == 2 && !name.startsWith("audio_tower.") && !name.startsWith("visual.")
+                && (name.endsWith("_proj.weight") || name.equals("lm_head.weight") || name.equals("model.embed_tokens.weight"));
     }
 
     public static QuantizingSource of(WeightSource source, DType type, ThreadPool pool, Progress progress) {

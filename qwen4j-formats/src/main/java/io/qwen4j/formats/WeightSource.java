@@ -42,4 +42,77 @@ public interface WeightSource extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * The tensors of both sources (e.g. a GGUF model and its mmproj file), which must not share a name; closing the
+     * union closes both.
+     */
+    static WeightSource union(WeightSource first, WeightSource second) {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>(first.names());
+        for (String n : second.names()) {
+            if (!names.add(n)) {
+                throw new ModelFileException("tensor " + n + " is in both " + first.description() + " and " + second.description());
+            }
+        }
+        return view(names, name -> first.info(name).or(() -> second.info(name)),
+                name -> first.contains(name) ? first.weight(name) : second.weight(name),
+                first.description() + " + " + second.description(), () -> {
+                    try {
+                        first.close();
+                    } finally {
+                        second.close();
+                    }
+                });
+    }
+
+    /**
+     * The tensors of {@code source} whose names start with {@code prefix}, under their names without it (e.g.
+     * the {@code thinker.*} part of a Qwen3-Omni checkpoint as {@code model.*}, {@code audio_tower.*}, ...); the
+     * rest is invisible, so nothing else is ever read or quantized. Closing the view closes {@code source}.
+     */
+    static WeightSource under(WeightSource source, String prefix) {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+        for (String n : source.names()) {
+            if (n.startsWith(prefix)) {
+                names.add(n.substring(prefix.length()));
+            }
+        }
+        return view(names, name -> source.info(prefix + name).map(i -> new TensorInfo(name, i.fileDType(), i.dtype(), i.shape(), i.file(),
+                i.offset(), i.byteSize())), name -> source.weight(prefix + name), source.description() + " (" + prefix + "*)", source::close);
+    }
+
+    /** A source of {@code names} whose lookups the functions answer (only for those names). */
+    private static WeightSource view(java.util.Set<String> names, java.util.function.Function<String, Optional<TensorInfo>> info,
+                                     java.util.function.Function<String, Weight> weight, String description, Runnable close) {
+        java.util.Set<String> visible = java.util.Collections.unmodifiableSet(names);
+        return new WeightSource() {
+            @Override
+            public Set<String> names() {
+                return visible;
+            }
+
+            @Override
+            public Optional<TensorInfo> info(String name) {
+                return visible.contains(name) ? info.apply(name) : Optional.empty();
+            }
+
+            @Override
+            public Weight weight(String name) {
+                if (!visible.contains(name)) {
+                    throw new ModelFileException("tensor " + name + " is missing from " + description);
+                }
+                return weight.apply(name);
+            }
+
+            @Override
+            public String description() {
+                return description;
+            }
+
+            @Override
+            public void close() {
+                close.run();
+            }
+        };
+    }
 }

@@ -11,8 +11,11 @@ import io.qwen4j.formats.WeightSource;
 import io.qwen4j.tensor.ThreadPool;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 
 /** The one table from a checkpoint's {@code model_type} to the class that runs it. */
 public final class Architectures {
@@ -20,11 +23,32 @@ public final class Architectures {
     @FunctionalInterface
     public interface Loader {
         CausalLm load(ConfigJson config, ConfigJson generationConfig, WeightSource weights, LoadOptions options);
+
+        /** The part of a checkpoint's weights the model reads (all of them unless said otherwise). */
+        default WeightSource select(WeightSource all) {
+            return all;
+        }
+
+        /** A loader that reads only {@code select(all)}: the rest is never mapped, quantized or read. */
+        static Loader of(Loader loader, UnaryOperator<WeightSource> select) {
+            return new Loader() {
+                @Override
+                public CausalLm load(ConfigJson config, ConfigJson generationConfig, WeightSource weights, LoadOptions options) {
+                    return loader.load(config, generationConfig, weights, options);
+                }
+
+                @Override
+                public WeightSource select(WeightSource all) {
+                    return select.apply(all);
+                }
+            };
+        }
     }
 
     private static final Map<String, Loader> BY_MODEL_TYPE = new TreeMap<>(Map.of(
             "qwen3", Qwen3::load,
-            "qwen3_moe", Qwen3Moe::load));
+            "qwen3_moe", Qwen3Moe::load,
+            "qwen3_omni_moe", Loader.of(Qwen3OmniThinker::load, Qwen3OmniThinker::thinkerWeights)));
 
     private Architectures() {}
 
@@ -41,12 +65,19 @@ public final class Architectures {
     public static CausalLm load(Path path, LoadOptions options) {
         if (Files.isRegularFile(path) && (path.getFileName().toString().endsWith(".gguf") || GgufFile.isGguf(path))) {
             GgufSource gguf = GgufSource.open(path);
+            WeightSource weights = gguf;
             try {
                 ConfigJson config = gguf.config();
                 Loader loader = loaderFor(config, path.getFileName().toString());
-                return loader.load(config, gguf.generationConfig(), quantized(gguf, options), options);
+                Optional<Path> mmproj = mmproj(path, config, options);
+                if (mmproj.isPresent()) {
+                    GgufSource encoders = GgufSource.open(mmproj.get());
+                    weights = WeightSource.union(gguf, encoders);
+                    config = gguf.config(encoders);
+                }
+                return loader.load(config, gguf.generationConfig(), quantized(loader.select(weights), options), options);
             } catch (RuntimeException e) {
-                gguf.close();
+                weights.close();
                 throw e;
             }
         }
@@ -63,10 +94,45 @@ public final class Architectures {
         ConfigJson generation = Files.isRegularFile(genFile) ? ConfigJson.read(genFile) : ConfigJson.empty("generation_config.json");
         WeightSource weights = SafeTensorsSource.open(path);
         try {
-            return loader.load(config, generation, quantized(weights, options), options);
+            return loader.load(config, generation, quantized(loader.select(weights), options), options);
         } catch (RuntimeException e) {
             weights.close();
             throw e;
+        }
+    }
+
+    /**
+     * The mmproj file of a GGUF model: the one given, or the one {@code mmproj*.gguf} beside a Qwen3-Omni thinker
+     * (none: the thinker reads text only).
+     */
+    private static Optional<Path> mmproj(Path model, ConfigJson config, LoadOptions options) {
+        boolean multimodal = config.section("thinker_config").isPresent();
+        if (!options.mmproj().equals(LoadOptions.FIND_MMPROJ)) {
+            if (!multimodal) {
+                throw new ModelFileException(model.getFileName() + " is a " + config.string("model_type").orElse("?")
+                        + " model, which takes no mmproj file");
+            }
+            if (!Files.isRegularFile(options.mmproj())) {
+                throw new ModelFileException("the mmproj file " + options.mmproj() + " does not exist");
+            }
+            return Optional.of(options.mmproj());
+        }
+        if (!multimodal) {
+            return Optional.empty();
+        }
+        Path dir = model.toAbsolutePath().getParent();
+        try (var files = Files.list(dir)) {
+            List<Path> found = files.filter(f -> {
+                String n = f.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+                return n.startsWith("mmproj") && n.endsWith(".gguf") && Files.isRegularFile(f);
+            }).sorted().toList();
+            if (found.size() > 1) {
+                throw new ModelFileException(dir + " holds several mmproj files " + found.stream().map(f -> f.getFileName().toString()).toList()
+                        + "; choose one with --mmproj");
+            }
+            return found.stream().findFirst();
+        } catch (java.io.IOException e) {
+            throw new ModelFileException("cannot list " + dir + ": " + e.getMessage());
         }
     }
 

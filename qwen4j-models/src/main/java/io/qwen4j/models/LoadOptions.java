@@ -3,6 +3,7 @@ package io.qwen4j.models;
 import io.qwen4j.formats.Progress;
 import io.qwen4j.tensor.DType;
 import io.qwen4j.tensor.ThreadPool;
+import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -13,8 +14,13 @@ import java.util.Optional;
  * @param contextLength the longest sequence to allow, 0 for the model's own
  * @param quantize      quantize the matmul weights at load (e.g. a bf16 checkpoint to Q8_0), or keep them as stored
  * @param progress      told how loading advances (quantizing takes a while for big models)
+ * @param mmproj        a GGUF model's mmproj file (llama.cpp's encoders of a multimodal model); the empty path for
+ *                      the one {@code mmproj*.gguf} beside the model, if any
  */
-public record LoadOptions(int threads, int contextLength, Quantize quantize, Progress progress) {
+public record LoadOptions(int threads, int contextLength, Quantize quantize, Progress progress, Path mmproj) {
+    /** {@link #mmproj()} when the file beside the model is to be found. */
+    public static final Path FIND_MMPROJ = Path.of("");
+
     /** Types the matmul weights can be quantized to at load. */
     public enum Quantize {
         AS_STORED(null), Q8_0(DType.Q8_0), Q4_0(DType.Q4_0), Q4_K(DType.Q4_K);
@@ -40,6 +46,11 @@ public record LoadOptions(int threads, int contextLength, Quantize quantize, Pro
         }
         Objects.requireNonNull(quantize, "quantize");
         Objects.requireNonNull(progress, "progress");
+        Objects.requireNonNull(mmproj, "mmproj (FIND_MMPROJ for the default)");
+    }
+
+    public LoadOptions(int threads, int contextLength, Quantize quantize, Progress progress) {
+        this(threads, contextLength, quantize, progress, FIND_MMPROJ);
     }
 
     public LoadOptions(int threads, int contextLength) {
@@ -51,18 +62,22 @@ public record LoadOptions(int threads, int contextLength, Quantize quantize, Pro
     }
 
     public LoadOptions withThreads(int threads) {
-        return new LoadOptions(threads, contextLength, quantize, progress);
+        return new LoadOptions(threads, contextLength, quantize, progress, mmproj);
     }
 
     public LoadOptions withContextLength(int contextLength) {
-        return new LoadOptions(threads, contextLength, quantize, progress);
+        return new LoadOptions(threads, contextLength, quantize, progress, mmproj);
     }
 
     public LoadOptions withQuantize(Quantize quantize) {
-        return new LoadOptions(threads, contextLength, quantize, progress);
+        return new LoadOptions(threads, contextLength, quantize, progress, mmproj);
     }
 
     public LoadOptions withProgress(Progress progress) {
-        return new LoadOptions(threads, contextLength, quantize, progress);
+        return new LoadOptions(threads, contextLength, quantize, progress, mmproj);
+    }
+
+    public LoadOptions withMmproj(Path mmproj) {
+        return new LoadOptions(threads, contextLength, quantize, progress, mmproj);
     }
 }

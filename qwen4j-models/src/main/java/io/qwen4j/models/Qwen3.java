@@ -100,6 +100,7 @@ public final class Qwen3 implements CausalLm {
     @Override
     public synchronized FloatMatrix forward(Batch batch, Taps taps) {
         BatchRows rows = new BatchRows(batch);
+        rows.requireText("qwen3");
         int n = rows.size();
         int h = cfg.text().hidden();
         rows.reserve();

@@ -83,28 +83,40 @@ public final class Qwen3Moe implements CausalLm {
     private final Scratch scratch = new Scratch();
     private final ModelInfo info;
 
-    private Qwen3Moe(Config cfg, TextDecoder decoder, Layer[] layers) {
+    private final String architecture;
+    private final List<Weight> matrices = new ArrayList<>(); // every layer's matmul weights
+    private final long vectors;                              // the layers' norm parameters
+
+    private Qwen3Moe(Config cfg, TextDecoder decoder, Layer[] layers, String architecture) {
         this.cfg = cfg;
         this.decoder = decoder;
         this.layers = layers;
         this.ops = decoder.ops();
+        this.architecture = architecture;
         this.moe = new SparseMoe(cfg.text().hidden(), cfg.experts(), cfg.expertsPerToken(), cfg.normTopKProb());
-        List<Weight> matrices = new ArrayList<>();
-        long vectors = 0;
+        long v = 0;
         for (Layer l : layers) {
             matrices.addAll(l.attn().matrices());
             matrices.addAll(switch (l.ffn()) {
                 case Sparse s -> s.moe().matrices();
                 case Dense d -> d.mlp().matrices();
             });
-            vectors += l.attn().vectorParameters() + l.ffnNorm().length;
+            v += l.attn().vectorParameters() + l.ffnNorm().length;
         }
-        this.info = decoder.info("qwen3_moe", matrices, vectors);
+        this.vectors = v;
+        this.info = decoder.info(architecture, matrices, vectors);
     }
 
     /** Reads the config, declares every tensor with its expected shape, and checks them all. */
     static Qwen3Moe load(ConfigJson config, ConfigJson generation, WeightSource w, LoadOptions options) {
-        Config c = Config.from(config, generation);
+        return build(Config.from(config, generation), w, options, "qwen3_moe");
+    }
+
+    /**
+     * The decoder of {@code c} over {@code w} (HF names {@code model.*}, {@code lm_head.weight}), which it owns
+     * from then on; {@code architecture} names it in its {@link ModelInfo} (the Omni thinker's text model is one).
+     */
+    static Qwen3Moe build(Config c, WeightSource w, LoadOptions options, String architecture) {
         int h = c.text().hidden();
         Layer[] layers = new Layer[c.text().layers()];
         for (int i = 0; i < layers.length; i++) {
@@ -117,11 +129,34 @@ public final class Qwen3Moe implements CausalLm {
                     w.require(p + "post_attention_layernorm.weight", h).toFloatArray(),
                     ffn);
         }
-        return new Qwen3Moe(c, new TextDecoder(c.text(), w, options.threads(), options.contextLength()), layers);
+        return new Qwen3Moe(c, new TextDecoder(c.text(), w, options.threads(), options.contextLength()), layers, architecture);
     }
 
     public Config config() {
         return cfg;
+    }
+
+    /** Embeddings, final norm, LM head, threads. */
+    TextDecoder decoder() {
+        return decoder;
+    }
+
+    /** Every layer's matmul weights. */
+    List<Weight> layerMatrices() {
+        return List.copyOf(matrices);
+    }
+
+    /** Parameters of the layers' norms. */
+    long layerVectors() {
+        return vectors;
+    }
+
+    /** Work done after a decoder layer, on the batch's hidden states (the Omni thinker adds deepstack features). */
+    @FunctionalInterface
+    interface AfterLayer {
+        AfterLayer NONE = (layer, x) -> {};
+
+        void apply(int layer, FloatMatrix x);
     }
 
     @Override
@@ -144,12 +179,22 @@ public final class Qwen3Moe implements CausalLm {
     @Override
     public synchronized FloatMatrix forward(Batch batch, Taps taps) {
         BatchRows rows = new BatchRows(batch);
-        int n = rows.size();
-        int h = cfg.text().hidden();
+        rows.requireText(architecture);
         rows.reserve();
         FloatMatrix x = decoder.embed(rows, taps);
-        Rope.Table angles = decoder.rope().table(rows.positions());
+        layers(rows, x, decoder.rope().table(rows.positions()), AfterLayer.NONE, taps);
+        rows.advance();
+        return decoder.logits(x, rows, taps);
+    }
 
+    /**
+     * Runs every decoder layer over the rows' hidden states {@code x} in place, with the rotary tables
+     * {@code angles}, calling {@code after} once a layer's output is in {@code x} (and tapped as {@code l_out}).
+     * Mirrors the layer loop of {@code Qwen3MoeModel.forward} and {@code Qwen3MoeDecoderLayer.forward}.
+     */
+    void layers(BatchRows rows, FloatMatrix x, Rope.Table angles, AfterLayer after, Taps taps) {
+        int n = rows.size();
+        int h = cfg.text().hidden();
         FloatMatrix xn = scratch.get(XN, n, h);
         FloatMatrix out = scratch.get(OUT, n, h);
         FloatMatrix routerLogits = scratch.get(ROUTER, n, cfg.experts());
@@ -172,9 +217,8 @@ public final class Qwen3Moe implements CausalLm {
             taps.record("ffn_out", l, out);
             ops.add(x, out);
             taps.record("l_out", l, x);
+            after.apply(l, x);
         }
-        rows.advance();
-        return decoder.logits(x, rows, taps);
     }
 
     /** Per decoded token: attention, the router and dense MLPs, and k experts of each sparse layer (one expert's bytes each). */

@@ -155,6 +155,15 @@ public final class Qwen3OmniAudioEncoder {
         return cfg;
     }
 
+    /** The matmul weights (conv_out, every layer's projections, proj1, proj2), for parameter counts. */
+    public List<Weight> matrices() {
+        List<Weight> all = new ArrayList<>(List.of(convOut, proj1, proj2));
+        for (Layer l : layers) {
+            all.addAll(List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.fc1(), l.fc2()));
+        }
+        return all;
+    }
+
     /** Audio tokens (rows of {@link #encode}) for a clip of {@code frames} mel frames. */
     public int outputLength(int frames) {
         return MropePositions.audioTokens(frames, cfg.nWindow());

@@ -182,6 +182,19 @@ public final class Qwen3OmniVisionEncoder {
         return cfg;
     }
 
+    /** The matmul weights (patch embedding, position table, blocks, mergers), for parameter counts. */
+    public List<Weight> matrices() {
+        List<Weight> all = new ArrayList<>(List.of(patchEmbed, posTable));
+        for (Block b : blocks) {
+            all.addAll(List.of(b.qkv(), b.proj(), b.fc1(), b.fc2()));
+        }
+        all.addAll(List.of(merger.fc1(), merger.fc2()));
+        for (Merger m : deepstackMergers) {
+            all.addAll(List.of(m.fc1(), m.fc2()));
+        }
+        return all;
+    }
+
     /** Tokens (rows of {@link Output#merged}) of an image or video of grid {@code (t, h, w)} patches. */
     public int tokens(int[] grid) {
         return grid[0] * grid[1] * grid[2] / (cfg.mergeSize() * cfg.mergeSize());

@@ -52,6 +52,10 @@ final class Golden implements AutoCloseable {
         return tensors.weight(name).toFloatArray();
     }
 
+    boolean hasTensor(String name) {
+        return tensors.tensors().containsKey(name);
+    }
+
     long[] shape(String name) {
         return tensors.tensors().get(name).shape();
     }

@@ -1,0 +1,79 @@
+package io.qwen4j.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qwen4j.formats.Json;
+import io.qwen4j.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+
+/** Fixtures of the Qwen3-Omni tests: the tokenizers, the tiny checkpoint, the media. */
+final class OmniFixtures {
+    private OmniFixtures() {}
+
+    static Path fixtures() {
+        return Path.of(System.getProperty("qwen4j.fixtures"));
+    }
+
+    static Path tinyOmni() {
+        return fixtures().resolve("golden").resolve("qwen3-omni-tiny");
+    }
+
+    /**
+     * The Qwen3-Omni tokenizer: Qwen3's tokenizer.json with the added tokens of fixtures/tokenizer/qwen3-omni
+     * appended (make_omni_prompt_goldens.py checked that this is the shared Omni tokenizer.json), written under {@code dir}.
+     */
+    static Tokenizer omniTokenizer(Path dir) {
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(fixtures().resolve("tokenizer/qwen3/tokenizer.json.gz")))) {
+            ObjectNode json = (ObjectNode) Json.MAPPER.readTree(in);
+            ArrayNode added = (ArrayNode) json.get("added_tokens");
+            Json.read(fixtures().resolve("tokenizer/qwen3-omni/added_tokens.json")).forEach(added::add);
+            Path file = dir.resolve("tokenizer.json");
+            Json.MAPPER.writeValue(file.toFile(), json);
+            return Tokenizer.load(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The byte-per-token tokenizer of the tiny Omni checkpoint (make_tiny_omni.py): ids 0..255 are the bytes, the
+     * special tokens (and the role names) have the ids of golden.json's token table.
+     */
+    static Tokenizer tinyTokenizer() {
+        JsonNode table = Json.read(tinyOmni().resolve("golden.json")).get("token_ids");
+        List<String> tokens = new ArrayList<>();
+        int[] types = new int[512];
+        for (int id = 0; id < 512; id++) {
+            tokens.add(id < 256 ? String.valueOf(byteLevel(id)) : "<unused" + id + ">");
+            types[id] = 1;
+        }
+        table.properties().forEach(e -> {
+            int id = e.getValue().get("tiny").asInt();
+            tokens.set(id, e.getKey());
+            types[id] = Tokenizer.TOKEN_TYPE_CONTROL;
+        });
+        return Tokenizer.fromTokenList(tokens, List.of(), types, "tiny-omni");
+    }
+
+    /** GPT-2's bytes_to_unicode: the byte-level character of byte {@code b}. */
+    static char byteLevel(int b) {
+        if ((b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF)) {
+            return (char) b;
+        }
+        int n = 0;
+        for (int x = 0; x < b; x++) {
+            if (!((x >= '!' && x <= '~') || (x >= 0xA1 && x <= 0xAC) || (x >= 0xAE && x <= 0xFF))) {
+                n++;
+            }
+        }
+        return (char) (256 + n);
+    }
+}
