@@ -140,6 +140,8 @@ public final class Q4_KWeight extends QuantizedWeight {
             acc = ((FloatVector) sum.convert(I2F, 0)).fma(FloatVector.broadcast(F, Float.intBitsToFloat(meta[m + 16]) * dx), acc);
             mins += Float.intBitsToFloat(meta[m + 17]) * dx * minSum;
         }
-        return VectorKernels.sum(acc) - mins;
+        float[] lanes = VectorKernels.lanes();
+        acc.intoArray(lanes, 0);
+        return VectorKernels.sumLanes(lanes, 0, F.length()) - mins;
     }
 }

@@ -133,6 +133,8 @@ public final class Q6_KWeight extends QuantizedWeight {
             }
             acc = ((FloatVector) sum.convert(I2F, 0)).fma(FloatVector.broadcast(F, Float.intBitsToFloat(meta[m + 16]) * x.d[t * blocksPerRow + b]), acc);
         }
-        return VectorKernels.sum(acc);
+        float[] lanes = VectorKernels.lanes();
+        acc.intoArray(lanes, 0);
+        return VectorKernels.sumLanes(lanes, 0, F.length());
     }
 }

@@ -86,6 +86,8 @@ public final class Q8_0Weight extends QuantizedWeight {
             }
             acc = ((FloatVector) sum.convert(I2F, 0)).fma(FloatVector.broadcast(F, Float.intBitsToFloat(meta[b]) * x.d[xb + b]), acc);
         }
-        return VectorKernels.sum(acc);
+        float[] lanes = VectorKernels.lanes();
+        acc.intoArray(lanes, 0);
+        return VectorKernels.sumLanes(lanes, 0, F.length());
     }
 }
