@@ -95,8 +95,26 @@ final class FloatGemm {
             acc0 = FloatVector.fromArray(F, w, wo + i).fma(FloatVector.fromArray(F, x, xo + i), acc0);
             i += step;
         }
-        acc0.add(acc1).intoArray(lanes, 0);
-        float s = VectorKernels.sumLanes(lanes, 0, step);
+        FloatVector v = acc0.add(acc1);
+        float s;
+        if (VectorKernels.BUTTERFLY) {
+            if (step > 8) {
+                v = v.add(v.rearrange(VectorKernels.SWAP8));
+            }
+            if (step > 4) {
+                v = v.add(v.rearrange(VectorKernels.SWAP4));
+            }
+            if (step > 2) {
+                v = v.add(v.rearrange(VectorKernels.SWAP2));
+            }
+            if (step > 1) {
+                v = v.add(v.rearrange(VectorKernels.SWAP1));
+            }
+            s = v.reduceLanes(VectorOperators.MAX);
+        } else {
+            v.intoArray(lanes, 0);
+            s = VectorKernels.sumLanes(lanes, 0, step);
+        }
         for (; i < n; i++) {
             s += w[wo + i] * x[xo + i];
         }
@@ -163,22 +181,140 @@ final class FloatGemm {
             a31 = w3.fma(x1, a31);
             i += step;
         }
-        a00.add(b00).intoArray(lanes, 0);
-        a10.add(b10).intoArray(lanes, step);
-        a20.add(b20).intoArray(lanes, 2 * step);
-        a30.add(b30).intoArray(lanes, 3 * step);
-        a01.add(b01).intoArray(lanes, 4 * step);
-        a11.add(b11).intoArray(lanes, 5 * step);
-        a21.add(b21).intoArray(lanes, 6 * step);
-        a31.add(b31).intoArray(lanes, 7 * step);
-        finish(lanes, step, w, x, xo, i, n, os, oo, oc);
+        if (VectorKernels.BUTTERFLY) { // each accumulator pair summed by the butterfly of bf16Row, inline (a helper taking a vector risks boxing)
+            FloatVector v00 = a00.add(b00);
+            if (step > 8) {
+                v00 = v00.add(v00.rearrange(VectorKernels.SWAP8));
+            }
+            if (step > 4) {
+                v00 = v00.add(v00.rearrange(VectorKernels.SWAP4));
+            }
+            if (step > 2) {
+                v00 = v00.add(v00.rearrange(VectorKernels.SWAP2));
+            }
+            if (step > 1) {
+                v00 = v00.add(v00.rearrange(VectorKernels.SWAP1));
+            }
+            lanes[0] = v00.reduceLanes(VectorOperators.MAX);
+            FloatVector v10 = a10.add(b10);
+            if (step > 8) {
+                v10 = v10.add(v10.rearrange(VectorKernels.SWAP8));
+            }
+            if (step > 4) {
+                v10 = v10.add(v10.rearrange(VectorKernels.SWAP4));
+            }
+            if (step > 2) {
+                v10 = v10.add(v10.rearrange(VectorKernels.SWAP2));
+            }
+            if (step > 1) {
+                v10 = v10.add(v10.rearrange(VectorKernels.SWAP1));
+            }
+            lanes[1] = v10.reduceLanes(VectorOperators.MAX);
+            FloatVector v20 = a20.add(b20);
+            if (step > 8) {
+                v20 = v20.add(v20.rearrange(VectorKernels.SWAP8));
+            }
+            if (step > 4) {
+                v20 = v20.add(v20.rearrange(VectorKernels.SWAP4));
+            }
+            if (step > 2) {
+                v20 = v20.add(v20.rearrange(VectorKernels.SWAP2));
+            }
+            if (step > 1) {
+                v20 = v20.add(v20.rearrange(VectorKernels.SWAP1));
+            }
+            lanes[2] = v20.reduceLanes(VectorOperators.MAX);
+            FloatVector v30 = a30.add(b30);
+            if (step > 8) {
+                v30 = v30.add(v30.rearrange(VectorKernels.SWAP8));
+            }
+            if (step > 4) {
+                v30 = v30.add(v30.rearrange(VectorKernels.SWAP4));
+            }
+            if (step > 2) {
+                v30 = v30.add(v30.rearrange(VectorKernels.SWAP2));
+            }
+            if (step > 1) {
+                v30 = v30.add(v30.rearrange(VectorKernels.SWAP1));
+            }
+            lanes[3] = v30.reduceLanes(VectorOperators.MAX);
+            FloatVector v01 = a01.add(b01);
+            if (step > 8) {
+                v01 = v01.add(v01.rearrange(VectorKernels.SWAP8));
+            }
+            if (step > 4) {
+                v01 = v01.add(v01.rearrange(VectorKernels.SWAP4));
+            }
+            if (step > 2) {
+                v01 = v01.add(v01.rearrange(VectorKernels.SWAP2));
+            }
+            if (step > 1) {
+                v01 = v01.add(v01.rearrange(VectorKernels.SWAP1));
+            }
+            lanes[4] = v01.reduceLanes(VectorOperators.MAX);
+            FloatVector v11 = a11.add(b11);
+            if (step > 8) {
+                v11 = v11.add(v11.rearrange(VectorKernels.SWAP8));
+            }
+            if (step > 4) {
+                v11 = v11.add(v11.rearrange(VectorKernels.SWAP4));
+            }
+            if (step > 2) {
+                v11 = v11.add(v11.rearrange(VectorKernels.SWAP2));
+            }
+            if (step > 1) {
+                v11 = v11.add(v11.rearrange(VectorKernels.SWAP1));
+            }
+            lanes[5] = v11.reduceLanes(VectorOperators.MAX);
+            FloatVector v21 = a21.add(b21);
+            if (step > 8) {
+                v21 = v21.add(v21.rearrange(VectorKernels.SWAP8));
+            }
+            if (step > 4) {
+                v21 = v21.add(v21.rearrange(VectorKernels.SWAP4));
+            }
+            if (step > 2) {
+                v21 = v21.add(v21.rearrange(VectorKernels.SWAP2));
+            }
+            if (step > 1) {
+                v21 = v21.add(v21.rearrange(VectorKernels.SWAP1));
+            }
+            lanes[6] = v21.reduceLanes(VectorOperators.MAX);
+            FloatVector v31 = a31.add(b31);
+            if (step > 8) {
+                v31 = v31.add(v31.rearrange(VectorKernels.SWAP8));
+            }
+            if (step > 4) {
+                v31 = v31.add(v31.rearrange(VectorKernels.SWAP4));
+            }
+            if (step > 2) {
+                v31 = v31.add(v31.rearrange(VectorKernels.SWAP2));
+            }
+            if (step > 1) {
+                v31 = v31.add(v31.rearrange(VectorKernels.SWAP1));
+            }
+            lanes[7] = v31.reduceLanes(VectorOperators.MAX);
+        } else {
+            a00.add(b00).intoArray(lanes, 0 * step);
+            a10.add(b10).intoArray(lanes, 1 * step);
+            a20.add(b20).intoArray(lanes, 2 * step);
+            a30.add(b30).intoArray(lanes, 3 * step);
+            a01.add(b01).intoArray(lanes, 4 * step);
+            a11.add(b11).intoArray(lanes, 5 * step);
+            a21.add(b21).intoArray(lanes, 6 * step);
+            a31.add(b31).intoArray(lanes, 7 * step);
+            for (int k = 0; k < 8; k++) {
+                lanes[k] = VectorKernels.sumLanes(lanes, k * step, step);
+            }
+        }
+        finish(lanes, w, x, xo, i, n, os, oo, oc);
     }
 
-    /** {@code os[oo + t·oc + r]} = lanes of accumulator 4t + r summed, plus Σ_{i ≥ tail} w[r·n+i]·x[xo+t·n+i]. */
-    private static void finish(float[] lanes, int step, float[] w, float[] x, int xo, int tail, int n, float[] os, int oo, int oc) {
+    /** {@code os[oo + t·oc + r]} = {@code sums[4t + r]} (accumulator 4t + r's lanes summed) plus Σ_{i ≥ tail} w[r·n+i]·x[xo+t·n+i]. */
+    private static void finish(float[] sums, float[] w, float[] x, int xo, int tail, int n, float[] os, int oo, int oc) {
         for (int t = 0; t < 2; t++) {
             for (int r = 0; r < 4; r++) {
-                float s = VectorKernels.sumLanes(lanes, (4 * t + r) * step, step);
+                float s = sums[4 * t + r];
                 for (int i = tail; i < n; i++) {
                     s += w[r * n + i] * x[xo + t * n + i];
                 }
@@ -265,8 +401,26 @@ final class FloatGemm {
             acc0 = FloatVector.fromMemorySegment(F, w, o + 4L * i, le).fma(FloatVector.fromArray(F, x, xo + i), acc0);
             i += step;
         }
-        acc0.add(acc1).intoArray(lanes, 0);
-        float s = VectorKernels.sumLanes(lanes, 0, step);
+        FloatVector v = acc0.add(acc1);
+        float s;
+        if (VectorKernels.BUTTERFLY) {
+            if (step > 8) {
+                v = v.add(v.rearrange(VectorKernels.SWAP8));
+            }
+            if (step > 4) {
+                v = v.add(v.rearrange(VectorKernels.SWAP4));
+            }
+            if (step > 2) {
+                v = v.add(v.rearrange(VectorKernels.SWAP2));
+            }
+            if (step > 1) {
+                v = v.add(v.rearrange(VectorKernels.SWAP1));
+            }
+            s = v.reduceLanes(VectorOperators.MAX);
+        } else {
+            v.intoArray(lanes, 0);
+            s = VectorKernels.sumLanes(lanes, 0, step);
+        }
         for (; i < n; i++) {
             s += w.get(VectorKernels.FLOAT_LE, o + 4L * i) * x[xo + i];
         }
