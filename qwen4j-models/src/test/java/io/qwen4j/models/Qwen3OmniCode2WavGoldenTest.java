@@ -158,6 +158,18 @@ class Qwen3OmniCode2WavGoldenTest {
         }
     }
 
+    /** {@code generate}'s waveform is {@code chunked_decode(codes, 300, 25)} of the talker's codes (e2e goldens). */
+    @Test
+    void generatesWaveformIsTheDefaultChunkedDecodeOfTheTalkersCodes() {
+        try (Golden g = Golden.open(OmniFixture.FULL); WeightSource w = SafeTensorsSource.open(OmniFixture.checkpoint(OmniFixture.FULL));
+             ThreadPool pool = ThreadPool.create(2)) {
+            Qwen3OmniCode2Wav c2w = load(w, Ops.vector(pool));
+            int[][] codes = codes(g, "e2e.talker_codes");
+            float[] wav = c2w.chunkedDecode(codes, Code2WavStream.DEFAULT_CHUNK_SIZE, Code2WavStream.DEFAULT_LEFT_CONTEXT);
+            Golden.assertAllClose(List.of(Golden.compare("e2e.wav", wav, g.tensor("e2e.wav"))), REL_TOL, "code2wav of generate's codes");
+        }
+    }
+
     @Test
     void badCodesAreRefused() {
         try (WeightSource w = SafeTensorsSource.open(OmniFixture.checkpoint(OmniFixture.FULL))) {
