@@ -1,6 +1,5 @@
 package io.qwen4j.core;
 
-import io.qwen4j.tensor.F32Weight;
 import io.qwen4j.tensor.FloatMatrix;
 import io.qwen4j.tensor.Ops;
 import io.qwen4j.tensor.Weight;
@@ -17,7 +16,7 @@ import io.qwen4j.tensor.Weight;
  */
 public final class CausalConv1d {
 
-    private final Weight weight; // (out, k·in) tap-major, F32
+    private final PackedLinear weight; // (out, k·in) tap-major
     private final float[] bias;  // (out)
     private final int in;
     private final int kernel;
@@ -39,7 +38,7 @@ public final class CausalConv1d {
                 }
             }
         }
-        this.weight = F32Weight.of(weight.name(), new long[] {out, (long) kernel * in}, packed);
+        this.weight = new PackedLinear(packed, bias, out, kernel * in);
         this.bias = bias;
         this.in = in;
         this.kernel = kernel;
@@ -54,9 +53,9 @@ public final class CausalConv1d {
         return bias.length;
     }
 
-    /** The repacked weight, for parameter counts. */
-    public Weight weight() {
-        return weight;
+    /** Weights and biases. */
+    public long parameters() {
+        return weight.parameters();
     }
 
     /** {@code x} is {@code [T, in]}; returns {@code [T, out]}. */
@@ -86,7 +85,7 @@ public final class CausalConv1d {
                     }
                 }
             }
-            Linear.forward(ops, weight, bias, c, p);
+            weight.forward(ops, c, p);
             System.arraycopy(p.data(), 0, y.data(), start * out, n * out);
         }
         return y;

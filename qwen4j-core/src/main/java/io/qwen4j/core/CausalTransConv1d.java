@@ -1,6 +1,5 @@
 package io.qwen4j.core;
 
-import io.qwen4j.tensor.F32Weight;
 import io.qwen4j.tensor.FloatMatrix;
 import io.qwen4j.tensor.Ops;
 import io.qwen4j.tensor.Weight;
@@ -18,8 +17,7 @@ import io.qwen4j.tensor.Weight;
  * channels-last rows.
  */
 public final class CausalTransConv1d {
-    private final Weight weight; // (s·out, a·in), F32
-    private final float[] bias;  // (s·out): the bias repeated per phase
+    private final PackedLinear weight; // (s·out, a·in), the bias repeated per phase
     private final int in;
     private final int out;
     private final int stride;
@@ -54,16 +52,16 @@ public final class CausalTransConv1d {
         for (int p = 0; p < stride; p++) {
             System.arraycopy(bias, 0, b, p * out, out);
         }
-        this.weight = F32Weight.of(weight.name(), new long[] {(long) stride * out, width}, packed);
-        this.bias = b;
+        this.weight = new PackedLinear(packed, b, stride * out, width);
         this.in = in;
         this.out = out;
         this.stride = stride;
         this.taps = a;
     }
 
-    public Weight weight() {
-        return weight;
+    /** Weights and biases (the bias counted once). */
+    public long parameters() {
+        return weight.parameters() - (long) (stride - 1) * out;
     }
 
     public int outChannels() {
@@ -101,7 +99,7 @@ public final class CausalTransConv1d {
                 }
             }
             FloatMatrix p = new FloatMatrix(n, rowOut);
-            Linear.forward(ops, weight, bias, c, p);
+            weight.forward(ops, c, p);
             System.arraycopy(p.data(), 0, y.data(), start * rowOut, n * rowOut);
         }
         return y;

@@ -205,27 +205,32 @@ public final class Qwen3OmniCode2Wav {
         return cfg;
     }
 
-    /** The matmul weights (embedding table excluded), for parameter counts. */
+    /** The stored matmul weights (embedding table, pre-transformer and ConvNeXt projections), for parameter counts. */
     public List<Weight> matrices() {
-        List<Weight> all = new ArrayList<>();
+        List<Weight> all = new ArrayList<>(List.of(codeEmbedding));
         for (Layer l : layers) {
             all.addAll(List.of(l.wq(), l.wk(), l.wv(), l.wo()));
             all.addAll(l.mlp().matrices());
         }
-        for (int i = 0; i < upConvs.length; i++) {
-            all.add(upConvs[i].weight());
-            all.addAll(upBlocks[i].matrices());
+        for (ConvNeXtBlock b : upBlocks) {
+            all.addAll(b.matrices());
         }
-        all.add(inputConv.weight());
+        return all;
+    }
+
+    /** Weights and biases of the convolutions (repacked to float32 at load). */
+    public long convolutionParameters() {
+        long n = inputConv.parameters() + outputConv.parameters();
+        for (CausalTransConv1d c : upConvs) {
+            n += c.parameters();
+        }
         for (DecoderBlock b : blocks) {
-            all.add(b.up().weight());
+            n += b.up().parameters();
             for (ResidualUnit u : b.units()) {
-                all.add(u.conv1().weight());
-                all.add(u.conv2().weight());
+                n += u.conv1().parameters() + u.conv2().parameters();
             }
         }
-        all.add(outputConv.weight());
-        return all;
+        return n;
     }
 
     /** Samples of the waveform of {@code frames} codec frames decoded at once ({@code 1920·T − 555} for the real model). */
