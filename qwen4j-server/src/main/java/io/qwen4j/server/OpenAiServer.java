@@ -40,14 +40,23 @@ public final class OpenAiServer implements AutoCloseable {
     private final Backend backend;
     private final ChatCompletions chat;
     private final Completions completions;
+    private final AudioOutput audio;
+    private final SpeechEndpoint speech;
     private final byte[] apiKey;
     private Server jetty;
     private ServerConnector connector;
 
     public OpenAiServer(ChatEngine engine, ServerOptions options) {
+        this(engine, options, null);
+    }
+
+    /** A server whose model can also speak ({@code speaker} null: text only, audio requests get a 400). */
+    public OpenAiServer(ChatEngine engine, ServerOptions options, Speaker speaker) {
         this.backend = new Backend(engine, options);
         this.chat = new ChatCompletions(backend);
         this.completions = new Completions(backend);
+        this.audio = new AudioOutput(backend, speaker);
+        this.speech = new SpeechEndpoint(backend, speaker);
         this.apiKey = ("Bearer " + options.apiKey()).getBytes(StandardCharsets.UTF_8);
     }
 
@@ -168,6 +177,7 @@ public final class OpenAiServer implements AutoCloseable {
         return switch (path) {
             case "/v1/chat/completions" -> "chat_completions";
             case "/v1/completions" -> "completions";
+            case "/v1/audio/speech" -> "audio_speech";
             case "/health" -> "health";
             case "/metrics" -> "metrics";
             default -> path.startsWith("/v1/models") ? "models" : "other";
@@ -187,7 +197,16 @@ public final class OpenAiServer implements AutoCloseable {
         switch (path) {
             case "/v1/chat/completions" -> {
                 allow(method, "POST");
-                chat.handle(new Params(Json.parse(body(request))), ex);
+                Params params = new Params(Json.parse(body(request)));
+                if (AudioOutput.requested(params)) {
+                    audio.handle(params, ex);
+                } else {
+                    chat.handle(params, ex);
+                }
+            }
+            case "/v1/audio/speech" -> {
+                allow(method, "POST");
+                speech.handle(new Params(Json.parse(body(request))), ex);
             }
             case "/v1/completions" -> {
                 allow(method, "POST");
@@ -228,7 +247,7 @@ public final class OpenAiServer implements AutoCloseable {
                     return;
                 }
                 throw new ApiException(404, "invalid_request_error", "Unknown request URL: " + method + " " + path
-                        + " (this server has POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /health, GET /metrics)",
+                        + " (this server has POST /v1/chat/completions, POST /v1/completions, POST /v1/audio/speech, GET /v1/models, GET /health, GET /metrics)",
                         null, "unknown_url");
             }
         }
@@ -354,6 +373,15 @@ public final class OpenAiServer implements AutoCloseable {
                     out.close();
                 }
             };
+        }
+
+        @Override
+        public OutputStream stream(int code, String contentType) {
+            status = code;
+            response.setStatus(code);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+            response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+            return Content.Sink.asOutputStream(response);
         }
 
         @Override
