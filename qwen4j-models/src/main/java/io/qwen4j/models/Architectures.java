@@ -145,7 +145,7 @@ public final class Architectures {
         return loader;
     }
 
-    private static WeightSource quantized(WeightSource weights, LoadOptions options) {
+    static WeightSource quantized(WeightSource weights, LoadOptions options) {
         if (options.quantize().dtype().isEmpty()) {
             return weights;
         }
