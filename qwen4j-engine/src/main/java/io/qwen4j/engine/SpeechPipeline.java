@@ -82,8 +82,9 @@ public final class SpeechPipeline {
      * @param talker    codebook-0 sampling
      * @param predictor the code predictor's sampling (greedy when {@code talker} is)
      * @param maxSteps  codebook-0 choices at most ({@code talker_max_new_tokens}); the last never gets its other codebooks
+     * @param ignoreEos never choose the codec EOS (benchmarks: a fixed number of frames)
      */
-    public record TalkerSampling(SamplingParams talker, SamplingParams predictor, int maxSteps) {
+    public record TalkerSampling(SamplingParams talker, SamplingParams predictor, int maxSteps, boolean ignoreEos) {
         public TalkerSampling {
             if (maxSteps < 1) {
                 throw new InvalidInputException("the talker needs at least one step, got " + maxSteps);
@@ -93,12 +94,22 @@ public final class SpeechPipeline {
         public static TalkerSampling reference(long seed) {
             return new TalkerSampling(
                     SamplingParams.builder().temperature(0.9f).topK(50).topP(1f).repetitionPenalty(1.05f).seed(seed).build(),
-                    SamplingParams.builder().temperature(1f).topK(50).topP(0.8f).seed(seed + 1).build(), 4096);
+                    SamplingParams.builder().temperature(1f).topK(50).topP(0.8f).seed(seed + 1).build(), 4096, false);
         }
 
         /** Greedy codes (the reference with {@code talker_do_sample=False}, repetition penalty 1). */
         public static TalkerSampling greedy(int maxSteps) {
-            return new TalkerSampling(SamplingParams.greedy(), SamplingParams.greedy(), maxSteps);
+            return new TalkerSampling(SamplingParams.greedy(), SamplingParams.greedy(), maxSteps, false);
+        }
+
+        /** The same with at most {@code steps} codebook-0 choices. */
+        public TalkerSampling withMaxSteps(int steps) {
+            return new TalkerSampling(talker, predictor, steps, ignoreEos);
+        }
+
+        /** The same, never choosing the codec EOS. */
+        public TalkerSampling withIgnoreEos() {
+            return new TalkerSampling(talker, predictor, maxSteps, true);
         }
     }
 
@@ -120,6 +131,20 @@ public final class SpeechPipeline {
             if (maxTokens < 1) {
                 throw new InvalidInputException("max tokens must be at least 1, got " + maxTokens);
             }
+        }
+
+        /**
+         * The spoken form of a chat request: its prompt (made by {@link ChatEngine#prompt}), sampling, length (what the
+         * context leaves when it sets none) and the chat's stop ids (none with {@code ignore_eos}).
+         */
+        public static Request forChat(ChatEngine chat, ChatRequest request, ChatPrompt prompt, String voice, TalkerSampling talker) {
+            int room = chat.contextLength() - prompt.length();
+            if (room < 1) {
+                throw new InvalidInputException("the prompt has " + prompt.length() + " tokens and fills the context of " + chat.contextLength());
+            }
+            int max = request.maxTokens() > 0 ? Math.min(request.maxTokens(), room) : room;
+            return new Request(prompt.ids(), prompt.media(), request.sampling(), max, request.ignoreEos() ? new int[0] : chat.stopTokenIds(),
+                    voice, talker);
         }
     }
 
@@ -418,6 +443,9 @@ public final class SpeechPipeline {
                     break;
                 }
                 suppressSpecials(logits, vocab, c.codec().eos());
+                if (ts.ignoreEos()) {
+                    logits[c.codec().eos()] = Float.NEGATIVE_INFINITY;
+                }
                 int code0 = sampler.sample(logits, 0, vocab, history);
                 if (history != null) {
                     history.addGenerated(code0);

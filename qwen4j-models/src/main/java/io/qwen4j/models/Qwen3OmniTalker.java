@@ -169,11 +169,19 @@ public final class Qwen3OmniTalker implements AutoCloseable {
             if (all.names().stream().noneMatch(n -> n.startsWith("talker."))) {
                 throw new ModelFileException(checkpoint + " has a talker_config but no talker.* weights");
             }
-            return load(config, Architectures.quantized(WeightSource.under(all, "talker."), options), options);
+            return load(config, all, options);
         } catch (RuntimeException e) {
             all.close();
             throw e;
         }
+    }
+
+    /**
+     * Loads the talker from a whole Qwen3-Omni config and weights already open (names with their {@code talker.}
+     * prefix; e.g. random weights in memory for a benchmark). The talker owns {@code all} from then on.
+     */
+    public static Qwen3OmniTalker load(ConfigJson config, WeightSource all, LoadOptions options) {
+        return build(config, Architectures.quantized(WeightSource.under(all, "talker."), options), options);
     }
 
     /** Reads {@code talker_config} of a whole Qwen3-Omni config (omni.md §1.2). */
@@ -207,7 +215,7 @@ public final class Qwen3OmniTalker implements AutoCloseable {
     }
 
     /** Declares every {@code talker.*} tensor (names without the prefix in {@code w}) with its shape. */
-    static Qwen3OmniTalker load(ConfigJson config, WeightSource w, LoadOptions options) {
+    private static Qwen3OmniTalker build(ConfigJson config, WeightSource w, LoadOptions options) {
         Config c = readConfig(config);
         TextConfig t = c.text().text();
         int h = t.hidden();
