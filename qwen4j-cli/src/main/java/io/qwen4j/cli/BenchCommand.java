@@ -49,7 +49,8 @@ final class BenchCommand implements Callable<Integer> {
     String model;
 
     @Option(names = "--synthetic", paramLabel = "SHAPE",
-            description = "Random weights of a real shape: qwen3-0.6b or qwen3-30b-a3b, optionally :layers=N.")
+            description = "Random weights of a real shape: qwen3-0.6b or qwen3-30b-a3b, optionally :layers=N;"
+                    + " qwen3-omni-speech[:layers=N][:talker-layers=M][:tokens=T][:frames=F] measures the spoken-answer pipeline.")
     String synthetic;
 
     @Option(names = "--type", paramLabel = "TYPE", description = "Weight type of the synthetic model: bf16 (default: ${DEFAULT-VALUE}).")
@@ -108,6 +109,9 @@ final class BenchCommand implements Callable<Integer> {
             throw new InvalidInputException("-r, -t must be positive and -p, -n not negative");
         }
         PrintWriter err = spec.commandLine().getErr();
+        if (SpeechPipelineBench.handles(synthetic)) {
+            return SpeechPipelineBench.run(synthetic, threads, repetitions, json, spec.commandLine().getOut(), err, null);
+        }
         Path dir;
         Path temp = null;
         String name;
