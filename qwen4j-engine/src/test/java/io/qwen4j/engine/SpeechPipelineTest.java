@@ -176,6 +176,38 @@ class SpeechPipelineTest {
         }
     }
 
+    /** A spoken chat answer has the text the chat engine writes for the same greedy request. */
+    @Test
+    void spokenChatAnswersWithTheChatEnginesText() {
+        try (ChatEngine chat = new ChatEngine("tiny-omni", Architectures.load(OmniFixtures.tinyOmni(), LoadOptions.defaults().withThreads(2)),
+                OmniFixtures.tinyTokenizer(), OmniPrompt.fallbackTemplate(), GenerationDefaults.TRANSFORMERS, EngineOptions.single())) {
+            ChatRequest request = ChatRequest.builder(List.of(io.qwen4j.tokenizer.chat.ChatMessage.user("Hi there")), SamplingParams.greedy())
+                    .maxTokens(8).build();
+            ChatResult written = chat.chat(request, new ChatListener() {
+                @Override
+                public void onFinish(ChatResult result) {
+                }
+            });
+            SpokenChat spoken = new SpokenChat(chat, new SpeechPipeline(chat.model(), talker, null));
+            StringBuilder streamed = new StringBuilder();
+            SpokenChat.Answer a = spoken.answer(request, "chelsie", new ChatListener() {
+                @Override
+                public void onContent(String delta) {
+                    streamed.append(delta);
+                }
+
+                @Override
+                public void onFinish(ChatResult result) {
+                }
+            }, chunk -> { });
+            assertEquals(written.content(), a.text().content());
+            assertEquals(written.content(), streamed.toString());
+            assertArrayEquals(written.generation().tokenIds(), a.text().generation().tokenIds());
+            assertEquals(written.finishReason(), a.text().finishReason());
+            assertTrue(!a.speech().frames().isEmpty(), "no frames");
+        }
+    }
+
     @Test
     void errorsReachTheCallerAndEndEveryStage() {
         SpeechPipeline pipeline = new SpeechPipeline(thinker, talker, () -> new SpeechPipeline.FrameDecoder() {
