@@ -18,12 +18,25 @@ public final class SpokenChat {
     /** The text answer (as the chat engine would report it) and the speech. */
     public record Answer(ChatResult text, SpeechPipeline.Result speech) {}
 
+    /** The reference's limit: {@code talker_max_new_tokens} 4096 codebook-0 choices, the last without a frame. */
+    public static final int MAX_FRAMES = 4095;
+
     private final ChatEngine chat;
     private final SpeechPipeline pipeline;
+    private final int maxFrames;
 
     public SpokenChat(ChatEngine chat, SpeechPipeline pipeline) {
+        this(chat, pipeline, MAX_FRAMES);
+    }
+
+    /** {@code maxFrames}: the most codec frames (12.5 per second) of an answer. */
+    public SpokenChat(ChatEngine chat, SpeechPipeline pipeline, int maxFrames) {
+        if (maxFrames < 1) {
+            throw new io.qwen4j.common.InvalidInputException("the most frames of a spoken answer must be at least 1, got " + maxFrames);
+        }
         this.chat = chat;
         this.pipeline = pipeline;
+        this.maxFrames = maxFrames;
     }
 
     public SpeechPipeline pipeline() {
@@ -42,7 +55,8 @@ public final class SpokenChat {
     public SpeechPipeline.Handle start(ChatRequest request, String voice, ChatListener text, Consumer<SpeechPipeline.AudioChunk> audio,
                                        Consumer<Answer> done) {
         ChatPrompt prompt = chat.prompt(request);
-        SpeechPipeline.Request r = SpeechPipeline.Request.forChat(chat, request, prompt, voice, talkerSampling(request.sampling()));
+        SpeechPipeline.Request r = SpeechPipeline.Request.forChat(chat, request, prompt, voice,
+                talkerSampling(request.sampling()).withMaxSteps(maxFrames + 1));
         Text t = new Text(prompt, text);
         return pipeline.start(r, new SpeechPipeline.Listener() {
             @Override
