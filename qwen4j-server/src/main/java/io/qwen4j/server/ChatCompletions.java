@@ -133,9 +133,9 @@ final class ChatCompletions {
         }
         String failure = null;
         while (!run.done()) {
-            ChoiceRun.Event e = run.next(60_000);
+            ChoiceRun.Event e = run.next(CLIENT_PROBE_MILLIS);
             switch (e) {
-                case null -> { }
+                case null -> cancelIfClientGone(run, ex);
                 case ChoiceRun.Token t -> tokens.get(t.choice()).add(t.token());
                 case ChoiceRun.Failed f -> {
                     failure = f.error().getMessage();
@@ -247,18 +247,23 @@ final class ChatCompletions {
             sse.done();
         } catch (IOException e) {
             run.cancel(); // the client left: free the sequences now
-            drain(run);
+            run.drain(backend.metrics());
             throw e;
         }
     }
 
-    /** Waits for cancelled choices to end, so their metrics count and nothing is left in flight. */
-    private void drain(ChoiceRun run) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!run.done() && System.nanoTime() < deadline) {
-            if (run.next(100) instanceof ChoiceRun.Finished f) {
-                backend.metrics().choice(f.result());
-            }
+    /** How often a whole answer in the making checks that its client is still there. */
+    static final long CLIENT_PROBE_MILLIS = 200;
+
+    /**
+     * Cancels the run when the client of a whole (non-streamed) answer has closed its connection, and ends the
+     * request with an IOException, as a write to that client would.
+     */
+    void cancelIfClientGone(ChoiceRun run, Exchange ex) throws IOException, InterruptedException {
+        if (ex.clientGone()) {
+            run.cancel();
+            run.drain(backend.metrics());
+            throw new java.io.EOFException("the client closed the connection before its answer was complete");
         }
     }
 
