@@ -275,7 +275,7 @@ public final class OpenAiServer implements AutoCloseable {
 
     private static ApiException tooLarge(long size, long max) {
         return new ApiException(413, "invalid_request_error", "The request body " + (size >= 0 ? "(" + size + " bytes) " : "")
-                + "is larger than this server accepts (" + max + " bytes; see --max-body-size)", null, "request_too_large");
+                + "is larger than this server accepts (" + max + " bytes; see --max-body-mb)", null, "request_too_large");
     }
 
     /** Jetty's request and response as an {@link Exchange}. */

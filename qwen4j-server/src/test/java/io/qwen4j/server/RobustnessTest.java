@@ -117,6 +117,24 @@ class RobustnessTest {
     }
 
     @Test
+    void aTextModelRefusesMediaPartsSayingSo() {
+        String[][] parts = {
+            {"{\"type\": \"image_url\", \"image_url\": {\"url\": \"data:image/png;base64,AAAA\"}}", "does not accept images"},
+            {"{\"type\": \"input_audio\", \"input_audio\": {\"data\": \"AAAA\", \"format\": \"wav\"}}", "does not accept audio"},
+            {"{\"type\": \"video_url\", \"video_url\": {\"url\": \"data:video/mp4;base64,AAAA\"}}", "does not accept video"},
+        };
+        for (String[] part : parts) {
+            TestServers.Reply r = s.post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": [{\"type\": \"text\","
+                    + " \"text\": \"Look\"}, " + part[0] + "]}], \"max_tokens\": 2}");
+            assertEquals(400, r.status(), r.body());
+            JsonNode error = r.json().get("error");
+            assertTrue(error.get("message").asText().contains(part[1]), error.toString());
+            assertEquals("messages[0].content[1]", error.get("param").asText());
+        }
+        assertEquals(200, s.post("/v1/chat/completions", OK).status());
+    }
+
+    @Test
     void anApiKeyIsRequiredOnTheApiButNotOnHealth() {
         TestServers locked = TestServers.start(EngineOptions.single(), ServerOptions.defaults(TestServers.MODEL).withPort(0).withApiKey("sesame"));
         try {
