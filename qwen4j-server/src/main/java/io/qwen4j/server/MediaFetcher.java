@@ -169,7 +169,7 @@ final class MediaFetcher {
     }
 
     private static ApiException failed(String url, String what, String param) {
-        return ApiException.invalid("fetching " + abbreviate(url) + " (" + param + ") " + what, param);
+        return ApiException.invalid("the media URL " + abbreviate(url) + " ('" + param + "') " + what, param);
     }
 
     static String abbreviate(String s) {

@@ -159,7 +159,7 @@ final class MediaParts implements AutoCloseable {
                 throw ApiException.invalid("'" + param + "' is a data: URL that is not base64: send data:" + k.key + "/TYPE;base64,...", param);
             }
             String mime = m.group(1).toLowerCase(Locale.ROOT);
-            checkMime(mime, k, param);
+            checkMime(mime, k, param, "'" + param + "'");
             return write(base64(m.group(3), param, k.key), extension(mime), at, k.key);
         }
         if (lower.startsWith("http://") || lower.startsWith("https://")) {
@@ -170,7 +170,7 @@ final class MediaParts implements AutoCloseable {
             }
             MediaFetcher.Fetched f = backend.fetcher().fetch(u, param);
             String mime = f.contentType() == null ? "" : f.contentType().split(";")[0].strip().toLowerCase(Locale.ROOT);
-            checkMime(mime, k, param + " (" + MediaFetcher.abbreviate(u) + ")");
+            checkMime(mime, k, param, "the media URL " + MediaFetcher.abbreviate(u) + " ('" + param + "')");
             String ext = extension(mime);
             if (ext.equals("bin")) {
                 String path = java.net.URI.create(u).getPath();
@@ -187,7 +187,7 @@ final class MediaParts implements AutoCloseable {
     }
 
     /** A media type that says it is another kind of media is refused; none, or a generic one, is fine. */
-    private static void checkMime(String mime, Kind k, String param) {
+    private static void checkMime(String mime, Kind k, String param, String shown) {
         if (mime.isEmpty() || mime.equals("application/octet-stream")) {
             return;
         }
@@ -198,7 +198,7 @@ final class MediaParts implements AutoCloseable {
             case VIDEO -> major.equals("video") || mime.equals("application/mp4") || mime.equals("application/x-matroska");
         };
         if (!ok) {
-            throw ApiException.invalid("'" + param + "' holds " + mime + ", not " + (k == Kind.IMAGE ? "an image" : k == Kind.AUDIO
+            throw ApiException.invalid(shown + " holds " + mime + ", not " + (k == Kind.IMAGE ? "an image" : k == Kind.AUDIO
                     ? "audio" : "a video"), param);
         }
     }
