@@ -68,47 +68,20 @@ public final class Q6_KWeight extends QuantizedWeight {
     }
 
     @Override
-    int metaInts() {
-        return 17;
-    }
-
-    /** Block b's sixteen 8-bit scales and d (float bits) at {@code meta[17b ..]}. */
-    private void decodeScales(long base, int[] meta) {
-        for (int b = 0; b < blocksPerRow; b++) {
-            long bo = base + 210L * b;
-            for (int i = 0; i < 16; i++) {
-                meta[17 * b + i] = scale(bo, i);
-            }
-            meta[17 * b + 16] = Float.floatToRawIntBits(QuantKernels.f16(data, bo + 208));
-        }
-    }
-
-    @Override
-    void rowDots(long base, Q8Activations x, int tokens, float[] os, int o, int oc, int[] meta) {
-        decodeScales(base, meta);
-        for (int t = 0; t < tokens; t++) {
-            os[o + t * oc] = dot(base, x, t, meta);
-        }
-    }
-
-    @Override
     float rowDot(long base, Q8Activations x, int t) {
-        int[] meta = new int[17 * blocksPerRow];
-        decodeScales(base, meta);
-        return dot(base, x, t, meta);
+        return dot(base, x, t);
     }
 
     /**
      * Mirrors {@code ggml_vec_dot_q6_K_q8_K}: the 6-bit values minus 32, scaled per 16 values. Products in
      * 16-bit lanes, adjacent pairs summed into 32-bit lanes ((p + (p << 16)) >> 16, exact).
      */
-    private float dot(long base, Q8Activations x, int t, int[] meta) {
+    private float dot(long base, Q8Activations x, int t) {
         short[] xq = x.qs;
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocksPerRow; b++) {
             long bo = base + 210L * b;
             int xo = t * cols + 256 * b;
-            int m = 17 * b;
             IntVector sum = IntVector.zero(I);
             for (int n = 0; n < 2; n++) {
                 for (int c = 0; c < 32; c += W) {
@@ -123,15 +96,15 @@ public final class Q6_KWeight extends QuantizedWeight {
                         IntVector p = q.mul(ShortVector.fromArray(S, xq, xo + v + 32 * k)).reinterpretAsInts();
                         IntVector pairs = p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16);
                         int first = (v + 32 * k) / 16;
-                        IntVector scales = IntVector.broadcast(I, meta[m + first]);
+                        IntVector scales = IntVector.broadcast(I, scale(bo, first));
                         if (W > 16) { // a chunk of 32 spans two scales: its upper 8 int lanes take the second
-                            scales = scales.blend(meta[m + first + 1], SECOND_SIXTEEN);
+                            scales = scales.blend(scale(bo, first + 1), SECOND_SIXTEEN);
                         }
                         sum = sum.add(pairs.mul(scales));
                     }
                 }
             }
-            acc = ((FloatVector) sum.convert(I2F, 0)).fma(FloatVector.broadcast(F, Float.intBitsToFloat(meta[m + 16]) * x.d[t * blocksPerRow + b]), acc);
+            acc = ((FloatVector) sum.convert(I2F, 0)).fma(FloatVector.broadcast(F, QuantKernels.f16(data, bo + 208) * x.d[t * blocksPerRow + b]), acc);
         }
         float s;
         if (QuantKernels.BUTTERFLY) { // VectorKernels.sumLanes's order, inline: a helper taking a vector risks boxing
