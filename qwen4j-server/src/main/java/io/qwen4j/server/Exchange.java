@@ -20,6 +20,14 @@ interface Exchange {
     /** Runs {@code r} if the client goes away before the response is complete. */
     void onClientGone(Runnable r);
 
+    /**
+     * Whether the client has closed its connection, asked while a whole (non-streamed) response is being prepared,
+     * when nothing is written that could fail. Never consumes the bytes of a request the client sent next.
+     */
+    default boolean clientGone() {
+        return false;
+    }
+
     /** Server-sent events, written and flushed one at a time; a write to a client that left throws. */
     interface EventStream {
         void data(JsonNode event) throws IOException;

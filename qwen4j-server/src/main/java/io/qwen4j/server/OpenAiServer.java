@@ -11,11 +11,14 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -291,7 +294,7 @@ public final class OpenAiServer implements AutoCloseable {
 
     private static ApiException tooLarge(long size, long max) {
         return new ApiException(413, "invalid_request_error", "The request body " + (size >= 0 ? "(" + size + " bytes) " : "")
-                + "is larger than this server accepts (" + max + " bytes; see --max-body-size)", null, "request_too_large");
+                + "is larger than this server accepts (" + max + " bytes; see --max-body-mb)", null, "request_too_large");
     }
 
     /** Jetty's request and response as an {@link Exchange}. */
@@ -300,6 +303,7 @@ public final class OpenAiServer implements AutoCloseable {
         private final Response response;
         int status = 200;
         IOException failed;
+        boolean closeAfterResponse;
 
         JettyExchange(Request request, Response response) {
             this.request = request;
@@ -336,6 +340,9 @@ public final class OpenAiServer implements AutoCloseable {
             response.setStatus(code);
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
             response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+            if (closeAfterResponse) {
+                response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            }
             try (OutputStream out = Content.Sink.asOutputStream(response)) {
                 out.write(bytes);
             }
@@ -387,6 +394,36 @@ public final class OpenAiServer implements AutoCloseable {
         @Override
         public void onClientGone(Runnable r) {
             request.addFailureListener(t -> r.run());
+        }
+
+        /**
+         * Jetty reads nothing more from a connection while its request is handled, so a client that closes the
+         * connection then goes unnoticed until a write: this looks at the socket itself. Pending bytes (a request
+         * pipelined behind this one) are left for Jetty; otherwise a non-blocking read of one byte tells end of
+         * stream (-1) from a connection still open (0). Should a byte of a next request arrive between the two
+         * looks and be read, the response closes the connection, so that the client sends that request again.
+         */
+        @Override
+        public boolean clientGone() {
+            EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+            if (!endPoint.isOpen()) {
+                return true;
+            }
+            if (endPoint.isFillInterested() || !(endPoint.getTransport() instanceof SocketChannel channel) || channel.isBlocking()) {
+                return false;
+            }
+            try {
+                if (channel.socket().getInputStream().available() > 0) {
+                    return false;
+                }
+                int n = channel.read(ByteBuffer.allocate(1));
+                if (n > 0) {
+                    closeAfterResponse = true;
+                }
+                return n < 0;
+            } catch (IOException e) {
+                return true; // reset by the peer
+            }
         }
     }
 }
