@@ -117,14 +117,25 @@ final class AudioOutput {
                     "audio.format");
         }
 
+        // the media files stay until the answer is spoken: the speaker renders the prompt (and decodes them) itself
+        try (MediaParts media = new MediaParts(backend)) {
+            answer(p, ex, media, voice, stream, format);
+        }
+    }
+
+    private void answer(Params p, Exchange ex, MediaParts media, String voice, boolean stream, String format)
+            throws IOException, InterruptedException {
         ChatEngine engine = backend.engine();
-        List<ChatMessage> messages = ChatCompletions.messages(p.get("messages"));
+        List<ChatMessage> messages = ChatCompletions.messages(p.get("messages"), media);
         int maxTokens = p.maxTokens();
         ChatRequest request = ChatRequest.builder(messages, p.sampling(engine.defaults(), p.seed())).maxTokens(maxTokens).stop(p.stop()).build();
         ChatPrompt prompt;
         try {
             prompt = engine.prompt(request);
         } catch (InvalidInputException e) {
+            if (media.any()) { // most likely a media file that does not decode
+                throw ApiException.invalid(media.explain(e.getMessage()), "messages", "invalid_media");
+            }
             throw ApiException.invalid("the messages cannot be rendered by the model's chat template: " + e.getMessage(), "messages");
         }
         backend.checkLength(prompt.length(), maxTokens, p.maxTokensName(), "messages");
