@@ -89,6 +89,13 @@ final class AudioOutput {
 
     void handle(Params p, Exchange ex) throws IOException, InterruptedException {
         backend.checkModel(p);
+        // the request's media files live until the spoken answer is done: the speaker builds its own prompt from them
+        try (MediaParts media = new MediaParts(backend)) {
+            handle(p, ex, media);
+        }
+    }
+
+    private void handle(Params p, Exchange ex, MediaParts media) throws IOException, InterruptedException {
         if (speaker == null) {
             throw cannotSpeak(backend.options().modelName(), "modalities");
         }
