@@ -124,10 +124,7 @@ final class AudioOutput {
                     "audio.format");
         }
 
-        // the media files stay until the answer is spoken: the speaker renders the prompt (and decodes them) itself
-        try (MediaParts media = new MediaParts(backend)) {
-            answer(p, ex, media, voice, stream, format);
-        }
+        answer(p, ex, media, voice, stream, format);
     }
 
     private void answer(Params p, Exchange ex, MediaParts media, String voice, boolean stream, String format)
