@@ -3,9 +3,11 @@ package io.qwen4j.cli;
 import io.qwen4j.common.InvalidInputException;
 import io.qwen4j.engine.ChatEngine;
 import io.qwen4j.engine.EngineOptions;
+import io.qwen4j.models.Qwen3OmniTalker;
 import io.qwen4j.server.MediaPolicy;
 import io.qwen4j.server.OpenAiServer;
 import io.qwen4j.server.ServerOptions;
+import io.qwen4j.server.SpokenChatSpeaker;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,6 +88,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--media-max-redirects", paramLabel = "N", description = "Redirects followed for one media URL (default: ${DEFAULT-VALUE}).")
     int mediaMaxRedirects = MediaPolicy.DEFAULT.maxRedirects();
 
+    @Option(names = "--no-talker", description = "Qwen3-Omni Instruct: do not load the talker and Code2Wav (their memory is saved;"
+            + " requests for audio get a 400).")
+    boolean noTalker;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -116,25 +122,37 @@ final class ServeCommand implements Callable<Integer> {
         String name = servedName != null ? servedName : model.model != null ? model.model : "qwen4j-demo";
         EngineOptions engineOptions = new EngineOptions(parallel, batchTokens, queue, 0, prefixCache);
         ChatEngine engine = ChatEngine.open(name, path, model.loadOptions(), engineOptions);
+        SpokenChatSpeaker speaker = null;
         OpenAiServer server;
         try {
+            if (!noTalker && Qwen3OmniTalker.present(path)) {
+                speaker = SpokenChatSpeaker.open(engine, path, model.loadOptions());
+            }
             server = new OpenAiServer(engine, ServerOptions.defaults(name).withHost(host).withPort(port).withApiKey(apiKey)
                     .withMaxBodyBytes(maxBody).withMedia(new MediaPolicy(maxMediaMb << 20, allowMediaUrls,
                             Duration.ofMillis(Math.round(mediaConnectTimeout * 1000)), Duration.ofMillis(Math.round(mediaReadTimeout * 1000)),
-                            mediaMaxRedirects))).start();
+                            mediaMaxRedirects)), speaker).start();
         } catch (RuntimeException e) {
+            if (speaker != null) {
+                speaker.close();
+            }
             engine.close();
             throw e;
         }
+        SpokenChatSpeaker spoken = speaker;
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             server.close();
+            if (spoken != null) {
+                spoken.close();
+            }
             engine.close();
             stopped.countDown();
         }, "qwen4j-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        out.printf("qwen4j serve: %s on %s/v1 (%d parallel, context %d tokens%s); Ctrl-C stops%n", name, server.url(), parallel,
-                engine.contextLength(), apiKey.isEmpty() ? "" : ", API key required");
+        out.printf("qwen4j serve: %s on %s/v1 (%d parallel, context %d tokens%s%s); Ctrl-C stops%n", name, server.url(), parallel,
+                engine.contextLength(), apiKey.isEmpty() ? "" : ", API key required",
+                spoken == null ? "" : ", speaks with " + String.join(", ", spoken.voices()));
         out.flush();
         server.join();
         stopped.await();
