@@ -3,6 +3,8 @@ package io.qwen4j.cli;
 import io.qwen4j.common.InvalidInputException;
 import io.qwen4j.engine.ChatEngine;
 import io.qwen4j.engine.EngineOptions;
+import io.qwen4j.engine.SpokenChat;
+import io.qwen4j.models.Code2WavStream;
 import io.qwen4j.models.Qwen3OmniTalker;
 import io.qwen4j.server.MediaPolicy;
 import io.qwen4j.server.OpenAiServer;
@@ -92,6 +94,11 @@ final class ServeCommand implements Callable<Integer> {
             + " requests for audio get a 400).")
     boolean noTalker;
 
+    @Option(names = "--speech-chunk", paramLabel = "FRAMES", description = "Qwen3-Omni Instruct: Code2Wav decodes spoken answers in chunks"
+            + " of this many codec frames (12.5 per second), each after 25 frames of context; smaller chunks start the audio of a"
+            + " streamed answer sooner (default: ${DEFAULT-VALUE}, the reference's chunked_decode, whose waveform generate returns).")
+    int speechChunk = Code2WavStream.DEFAULT_CHUNK_SIZE;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -114,6 +121,9 @@ final class ServeCommand implements Callable<Integer> {
             throw new InvalidInputException("--max-media-mb, --media-connect-timeout and --media-read-timeout must be positive and"
                     + " --media-max-redirects not negative");
         }
+        if (speechChunk < 1) {
+            throw new InvalidInputException("--speech-chunk must be at least 1 frame, got " + speechChunk);
+        }
         if (port < 0 || port > 65535) {
             throw new InvalidInputException("--port must be in 0..65535, got " + port);
         }
@@ -126,7 +136,8 @@ final class ServeCommand implements Callable<Integer> {
         OpenAiServer server;
         try {
             if (!noTalker && Qwen3OmniTalker.present(path)) {
-                speaker = SpokenChatSpeaker.open(engine, path, model.loadOptions());
+                speaker = SpokenChatSpeaker.open(engine, path, model.loadOptions(), speechChunk, Code2WavStream.DEFAULT_LEFT_CONTEXT,
+                        SpokenChat.MAX_FRAMES);
             }
             server = new OpenAiServer(engine, ServerOptions.defaults(name).withHost(host).withPort(port).withApiKey(apiKey)
                     .withMaxBodyBytes(maxBody).withMedia(new MediaPolicy(maxMediaMb << 20, allowMediaUrls,
