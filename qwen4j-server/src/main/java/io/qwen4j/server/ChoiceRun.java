@@ -135,6 +135,16 @@ final class ChoiceRun {
         return finished == choices;
     }
 
+    /** Waits (10 s at most) for cancelled choices to end, so that their metrics count and nothing is left in flight. */
+    void drain(ServerMetrics metrics) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!done() && System.nanoTime() < deadline) {
+            if (next(100) instanceof Finished f) {
+                metrics.choice(f.result());
+            }
+        }
+    }
+
     /** Cancels every choice: the engine frees their caches at its next step. */
     void cancel() {
         handles.forEach(RequestHandle::cancel);

@@ -82,11 +82,13 @@ final class Completions {
                 }
             }
             while (!run.done()) {
-                ChoiceRun.Event e = run.next(15_000);
+                ChoiceRun.Event e = run.next(stream ? 15_000 : ChatCompletions.CLIENT_PROBE_MILLIS);
                 switch (e) {
                     case null -> {
                         if (stream) {
                             sse.comment("keep-alive");
+                        } else if (ex.clientGone()) {
+                            throw new java.io.EOFException("the client closed the connection before its answer was complete");
                         }
                     }
                     case ChoiceRun.Token t -> tokens.get(t.choice()).add(t.token());
@@ -116,7 +118,8 @@ final class Completions {
                 }
             }
         } catch (IOException e) {
-            run.cancel();
+            run.cancel(); // the client left: free the sequences now
+            run.drain(backend.metrics());
             throw e;
         }
         ObjectNode usage = usage(results, n);
