@@ -141,6 +141,28 @@ class SpeakCliTest {
         assertFalse(unknown.err().contains("Exception"), unknown.toString());
     }
 
+    /** {@code chat --speak-dir}: each answer is spoken into its own WAV file, in a real terminal. */
+    @Test
+    void chatSpeaksEveryAnswerIntoTheFolder() throws Exception {
+        Path model = OmniCheckpoint.chattable(Files.createDirectories(tmp.resolve("model")));
+        Path dir = tmp.resolve("spoken");
+        try (TmuxSession t = new TmuxSession(tmp, "speak-chat-test", "chat --model '" + model + "' --temperature 0 --threads 1"
+                + " --ignore-eos --max-tokens 4 --speech-frames 3 --voice aiden --speak-dir '" + dir + "'")) {
+            t.waitFor("the banner and prompt", s -> s.contains("qwen4j chat:") && s.contains(">>>"));
+            t.keys("Hello", "Enter");
+            t.waitFor("the first spoken answer", s -> s.contains("answer-1.wav") && TmuxSession.after(s, "Hello").contains("4 tokens"));
+            t.keys("Again", "Enter");
+            t.waitFor("the second spoken answer", s -> s.contains("answer-2.wav") && TmuxSession.after(s, "Again").contains("4 tokens"));
+            t.keys("C-d");
+            String end = t.waitFor("the exit", x -> x.contains("EXITED"));
+            assertTrue(end.contains("EXITED 0"), end);
+            assertFalse(end.contains("Exception"), end);
+        }
+        for (String name : new String[] {"answer-1.wav", "answer-2.wav"}) {
+            assertEquals(3 * 1920 - 555, readWav(dir.resolve(name), 24000f).length, name);
+        }
+    }
+
     /** Text only: --no-talker answers as before, without touching the talker. */
     @Test
     void noTalkerAnswersInText() throws Exception {
