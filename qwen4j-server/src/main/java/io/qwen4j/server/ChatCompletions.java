@@ -147,8 +147,11 @@ final class ChatCompletions {
         String failure = null;
         while (!run.done()) {
             ChoiceRun.Event e = run.next(CLIENT_PROBE_MILLIS);
+            if (run.probeDue(CLIENT_PROBE_MILLIS)) {
+                cancelIfClientGone(run, ex);
+            }
             switch (e) {
-                case null -> cancelIfClientGone(run, ex);
+                case null -> { }
                 case ChoiceRun.Token t -> tokens.get(t.choice()).add(t.token());
                 case ChoiceRun.Failed f -> {
                     failure = f.error().getMessage();

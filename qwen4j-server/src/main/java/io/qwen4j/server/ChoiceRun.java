@@ -130,6 +130,21 @@ final class ChoiceRun {
         return e;
     }
 
+    private long lastProbe = System.nanoTime();
+
+    /**
+     * Whether {@code millis} have passed since this last said yes: a whole answer looks at its client's connection
+     * that often, however fast tokens arrive (a steady stream of events would otherwise never leave time to look).
+     */
+    boolean probeDue(long millis) {
+        long now = System.nanoTime();
+        if (now - lastProbe < millis * 1_000_000L) {
+            return false;
+        }
+        lastProbe = now;
+        return true;
+    }
+
     /** Whether every choice has finished (as seen through {@link #next}). */
     boolean done() {
         return finished == choices;
