@@ -186,6 +186,19 @@ final class MediaParts implements AutoCloseable {
                 + (backend.options().media().allowUrls() ? " or an http(s) URL" : "") + ", got " + MediaFetcher.abbreviate(u), param);
     }
 
+    /** An uploaded file (a transcription's audio) under {@code param}, its extension kept. */
+    Path upload(byte[] bytes, String fileName, String param) {
+        long max = backend.options().media().maxBytes();
+        if (bytes.length == 0) {
+            throw ApiException.invalid("'" + param + "' is empty: it must hold an audio file", param);
+        }
+        if (bytes.length > max) {
+            throw tooLarge(param, "audio", bytes.length, max);
+        }
+        Matcher e = Pattern.compile("\\.(\\w{1,5})$").matcher(fileName == null ? "" : fileName);
+        return write(bytes, e.find() ? e.group(1).toLowerCase(Locale.ROOT) : "bin", param, "audio");
+    }
+
     /** A media type that says it is another kind of media is refused; none, or a generic one, is fine. */
     private static void checkMime(String mime, Kind k, String param, String shown) {
         if (mime.isEmpty() || mime.equals("application/octet-stream")) {
