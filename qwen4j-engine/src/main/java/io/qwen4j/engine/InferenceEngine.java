@@ -319,6 +319,7 @@ public final class InferenceEngine implements AutoCloseable {
     }
 
     private void finish(Sequence s, FinishReason reason, boolean keepCache) {
+        runningCount = running.size(); // before the result is published: a caller that saw it sees the count drop
         if (s.cache != null) {
             reservedTokens -= s.reservation();
             if (keepCache && s.cache.length() > 0) {
