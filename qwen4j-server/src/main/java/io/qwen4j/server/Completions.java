@@ -82,13 +82,14 @@ final class Completions {
                 }
             }
             while (!run.done()) {
-                ChoiceRun.Event e = run.next(stream ? 15_000 : ChatCompletions.CLIENT_PROBE_MILLIS);
+                ChoiceRun.Event e = run.next(stream ? 15_000 : ChoiceRun.PROBE_MILLIS);
+                if (!stream) {
+                    run.endIfClientGone(ex, backend.metrics());
+                }
                 switch (e) {
                     case null -> {
                         if (stream) {
                             sse.comment("keep-alive");
-                        } else if (ex.clientGone()) {
-                            throw new java.io.EOFException("the client closed the connection before its answer was complete");
                         }
                     }
                     case ChoiceRun.Token t -> tokens.get(t.choice()).add(t.token());

@@ -145,15 +145,10 @@ final class Transcriptions {
         ChatResult result = null;
         String failure = null;
         while (!run.done()) {
-            ChoiceRun.Event e = run.next(ChatCompletions.CLIENT_PROBE_MILLIS);
+            ChoiceRun.Event e = run.next(ChoiceRun.PROBE_MILLIS);
+            run.endIfClientGone(ex, backend.metrics());
             switch (e) {
-                case null -> {
-                    if (ex.clientGone()) {
-                        run.cancel();
-                        run.drain(backend.metrics());
-                        throw new java.io.EOFException("the client closed the connection before its transcription was complete");
-                    }
-                }
+                case null -> { }
                 case ChoiceRun.Failed f -> {
                     failure = f.error().getMessage();
                     run.cancel();
