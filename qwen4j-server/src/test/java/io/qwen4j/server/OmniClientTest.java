@@ -82,6 +82,10 @@ class OmniClientTest {
 
     /** The conversation the endpoint makes of an upload, offline. */
     static ChatResult transcribed(Path audio, String language) {
+        return transcribed(engine, audio, language);
+    }
+
+    static ChatResult transcribed(ChatEngine engine, Path audio, String language) {
         List<ChatMessage> messages = List.of(ChatMessage.user(List.of(ContentPart.audio(audio.toString()),
                 ContentPart.text(Transcriptions.instruction(language)))));
         ChatRequest r = ChatRequest.builder(messages, SamplingParams.greedy()).thinking(ChatRequest.Thinking.OFF).build();
