@@ -7,8 +7,10 @@ import io.qwen4j.core.Batch;
 import io.qwen4j.core.CausalLm;
 import io.qwen4j.core.KvCache;
 import io.qwen4j.core.ModelInfo;
+import io.qwen4j.formats.GgufConverter;
 import io.qwen4j.formats.Json;
 import io.qwen4j.formats.ModelLocator;
+import io.qwen4j.formats.Progress;
 import io.qwen4j.models.Architectures;
 import io.qwen4j.models.LoadOptions;
 import io.qwen4j.tensor.MemoryBandwidth;
@@ -40,8 +42,12 @@ import picocli.CommandLine.Spec;
                 + " reads × tokens/s) against this machine's read bandwidth measured in the same run with the same"
                 + " threads: decoding reads every active weight once per token, so that is its ceiling.",
             "%nWith --synthetic, a random-weight model of a real model's shape is written to a temporary folder"
-                + " first, so nothing needs downloading.",
+                + " first (bf16 safetensors, then for --type q8_0, q4_0 or q4_k_m a GGUF through the same code as"
+                + " `qwen4j convert`), so nothing needs downloading. --save-gguf keeps that GGUF, e.g. to give the very"
+                + " same file to llama-bench; with -p 0 -n 0 it only writes the file.",
             "%nExamples:%n  qwen4j bench --synthetic qwen3-0.6b -p 512 -n 128 -t 1,2 -r 3"
+                + "%n  qwen4j bench --synthetic qwen3-30b-a3b:layers=4 --type q4_k_m --save-gguf moe.gguf -p 0 -n 0"
+                + "%n  qwen4j bench --model moe.gguf -t 1,2 --json"
                 + "%n  qwen4j bench --model Qwen/Qwen3-0.6B --json%n"
         })
 final class BenchCommand implements Callable<Integer> {
@@ -49,11 +55,30 @@ final class BenchCommand implements Callable<Integer> {
     String model;
 
     @Option(names = "--synthetic", paramLabel = "SHAPE",
-            description = "Random weights of a real shape: qwen3-0.6b or qwen3-30b-a3b, optionally :layers=N.")
+            description = "Random weights of a real shape: qwen3-0.6b or qwen3-30b-a3b, optionally :layers=N;"
+                    + " qwen3-omni-code2wav[:frames=N][:chunk=C] measures speech synthesis (Code2Wav) instead;"
+                    + " qwen3-omni-speech[:layers=N][:talker-layers=M][:tokens=T][:frames=F] the whole spoken-answer pipeline.")
     String synthetic;
 
-    @Option(names = "--type", paramLabel = "TYPE", description = "Weight type of the synthetic model: bf16 (default: ${DEFAULT-VALUE}).")
-    String type = "bf16";
+    /** Weight types of a synthetic model, with the GGUF conversion that makes them. */
+    enum WeightType {
+        bf16(GgufConverter.Target.BF16), q8_0(GgufConverter.Target.Q8_0), q4_0(GgufConverter.Target.Q4_0),
+        q4_k_m(GgufConverter.Target.Q4_K_M);
+
+        final GgufConverter.Target target;
+
+        WeightType(GgufConverter.Target target) {
+            this.target = target;
+        }
+    }
+
+    @Option(names = "--type", paramLabel = "TYPE",
+            description = "Weight type of the synthetic model: ${COMPLETION-CANDIDATES} (default: bf16, as safetensors unless --save-gguf).")
+    WeightType type;
+
+    @Option(names = "--save-gguf", paramLabel = "FILE.gguf",
+            description = "Write the synthetic model as this GGUF file (llama.cpp's names and metadata) and keep it.")
+    Path saveGguf;
 
     @Option(names = {"-p", "--n-prompt"}, split = ",", paramLabel = "N", description = "Prompt lengths (default: 512).")
     int[] prompts = {512};
@@ -77,7 +102,7 @@ final class BenchCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec spec;
 
     /** One test's timings. */
-    record Row(String model, long sizeBytes, long params, String type, int threads, String test, int nPrompt, int nGen,
+    record Row(String model, long sizeBytes, long params, String type, String weightTypes, int threads, String test, int nPrompt, int nGen,
                double[] tokensPerSecond, long decodeBytesPerToken, double readBytesPerSecond) {
         double median() {
             double[] s = tokensPerSecond.clone();
@@ -96,6 +121,11 @@ final class BenchCommand implements Callable<Integer> {
         boolean generation() {
             return nGen > 0;
         }
+
+        /** Bytes of weights read per second at the median speed (generation only). */
+        double weightBytesPerSecond() {
+            return median() * decodeBytesPerToken;
+        }
     }
 
     @Override
@@ -107,38 +137,71 @@ final class BenchCommand implements Callable<Integer> {
                 || Arrays.stream(gens).anyMatch(n -> n < 0)) {
             throw new InvalidInputException("-r, -t must be positive and -p, -n not negative");
         }
+        if (synthetic == null && (type != null || saveGguf != null)) {
+            throw new InvalidInputException("--type and --save-gguf apply to --synthetic models; convert a checkpoint with `qwen4j convert`");
+        }
+        if (saveGguf != null && Files.isDirectory(saveGguf)) {
+            throw new InvalidInputException("--save-gguf " + saveGguf + " is a folder; give a file name such as model.gguf");
+        }
+        boolean anyTest = Arrays.stream(prompts).anyMatch(p -> p > 0) || Arrays.stream(gens).anyMatch(n -> n > 0);
+        if (!anyTest && saveGguf == null) {
+            throw new InvalidInputException("nothing to measure: -p and -n are all 0");
+        }
         PrintWriter err = spec.commandLine().getErr();
+        if (SpeechBench.handles(synthetic)) {
+            return SpeechBench.run(synthetic, threads, repetitions, json, spec.commandLine().getOut(), err);
+        }
+        if (SpeechPipelineBench.handles(synthetic)) {
+            return SpeechPipelineBench.run(synthetic, threads, repetitions, json, spec.commandLine().getOut(), err, null);
+        }
         Path dir;
         Path temp = null;
         String name;
+        String typeName = null;
         if (synthetic != null) {
             SyntheticModel.Shape shape = SyntheticModel.parse(synthetic);
-            if (!type.equalsIgnoreCase("bf16")) {
-                throw new InvalidInputException("--type " + type + " is not available yet for synthetic models; use bf16");
-            }
+            WeightType t = type == null ? WeightType.bf16 : type;
             temp = Files.createTempDirectory("qwen4j-synthetic-");
-            err.println("writing a random " + shape.name() + " (" + type + ") to " + temp + " ...");
+            Path hf = temp.resolve("hf");
+            err.println("writing a random " + shape.name() + " (bf16 safetensors) to " + hf + " ...");
             err.flush();
-            SyntheticModel.write(shape, temp);
-            dir = temp;
+            SyntheticModel.write(shape, hf);
+            dir = hf;
+            if (t != WeightType.bf16 || saveGguf != null) {
+                Path gguf = saveGguf != null ? saveGguf : temp.resolve("model.gguf");
+                err.println("converting it to " + t + " GGUF " + gguf + " ...");
+                err.flush();
+                try (ThreadPool pool = ThreadPool.create(ThreadPool.defaultThreads())) {
+                    GgufConverter.convert(hf, gguf, t.target, pool, Progress.NONE);
+                }
+                deleteTree(hf);
+                dir = gguf;
+            }
             name = shape.name() + " (random)";
+            typeName = t.name();
         } else {
             dir = ModelLocator.fromEnvironment().resolve(model);
             name = dir.getFileName().toString();
         }
         try {
             List<Row> rows = new ArrayList<>();
+            if (!anyTest) {
+                err.printf(Locale.ROOT, "wrote %s (%.1f MB)%n", saveGguf, Files.size(saveGguf) / 1e6);
+                err.flush();
+                return 0;
+            }
             int longest = Arrays.stream(prompts).max().orElse(0) + Arrays.stream(gens).max().orElse(0) + 8;
             for (int t : threads) {
                 try (CausalLm m = Architectures.load(dir, LoadOptions.defaults().withThreads(t).withContextLength(Math.max(longest, 64)))) {
                     ModelInfo info = m.info();
+                    String rowType = typeName != null ? typeName : info.weightTypes();
                     double bandwidth = noBandwidth ? 0 : measureBandwidth(t);
                     warmUp(m);
                     for (int p : prompts) {
                         if (p > 0) {
                             err.printf(Locale.ROOT, "pp%d, %d thread(s) ...%n", p, t);
                             err.flush();
-                            rows.add(new Row(name, info.weightBytes(), info.parameters(), info.weightTypes(), t, "pp" + p, p, 0,
+                            rows.add(new Row(name, info.weightBytes(), info.parameters(), rowType, info.weightTypes(), t, "pp" + p, p, 0,
                                     timePrompt(m, p), m.decodeBytesPerToken(), bandwidth));
                         }
                     }
@@ -146,7 +209,7 @@ final class BenchCommand implements Callable<Integer> {
                         if (n > 0) {
                             err.printf(Locale.ROOT, "tg%d, %d thread(s) ...%n", n, t);
                             err.flush();
-                            rows.add(new Row(name, info.weightBytes(), info.parameters(), info.weightTypes(), t, "tg" + n, 0, n,
+                            rows.add(new Row(name, info.weightBytes(), info.parameters(), rowType, info.weightTypes(), t, "tg" + n, 0, n,
                                     timeGeneration(m, n), m.decodeBytesPerToken(), bandwidth));
                         }
                     }
@@ -221,7 +284,7 @@ final class BenchCommand implements Callable<Integer> {
             String read = r.readBytesPerSecond() > 0 ? String.format(Locale.ROOT, "%.1f", r.readBytesPerSecond() / 1e9) : "";
             String share = "";
             if (r.generation()) {
-                double gbs = r.median() * r.decodeBytesPerToken() / 1e9;
+                double gbs = r.weightBytesPerSecond() / 1e9;
                 traffic = String.format(Locale.ROOT, "%.1f", gbs);
                 if (r.readBytesPerSecond() > 0) {
                     share = String.format(Locale.ROOT, "%.0f%%", 100 * gbs * 1e9 / r.readBytesPerSecond());
@@ -239,23 +302,30 @@ final class BenchCommand implements Callable<Integer> {
         for (Row r : rows) {
             ObjectNode o = a.addObject();
             o.put("model", r.model());
-            o.put("size_bytes", r.sizeBytes());
-            o.put("params", r.params());
+            o.put("model_size", r.sizeBytes());
+            o.put("n_params", r.params());
             o.put("type", r.type());
+            o.put("weight_types", r.weightTypes());
             o.put("threads", r.threads());
             o.put("test", r.test());
             o.put("n_prompt", r.nPrompt());
             o.put("n_gen", r.nGen());
             o.put("tokens_per_second", r.median());
-            o.put("min_tokens_per_second", r.min());
-            o.put("max_tokens_per_second", r.max());
-            ArrayNode samples = o.putArray("samples_tokens_per_second");
+            o.put("min", r.min());
+            o.put("max", r.max());
+            ArrayNode samples = o.putArray("samples");
             for (double v : r.tokensPerSecond()) {
                 samples.add(v);
             }
-            o.put("decode_bytes_per_token", r.decodeBytesPerToken());
             if (r.readBytesPerSecond() > 0) {
-                o.put("read_bytes_per_second", r.readBytesPerSecond());
+                o.put("bandwidth_gbps", r.readBytesPerSecond() / 1e9);
+            }
+            if (r.generation()) {
+                o.put("decode_bytes_per_token", r.decodeBytesPerToken());
+                o.put("gbps", r.weightBytesPerSecond() / 1e9);
+                if (r.readBytesPerSecond() > 0) {
+                    o.put("bandwidth_fraction", r.weightBytesPerSecond() / r.readBytesPerSecond());
+                }
             }
         }
         return Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(a) + System.lineSeparator();

@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
         })
 final class ConvertCommand implements Callable<Integer> {
     enum Type {
-        f32(GgufConverter.Target.F32), bf16(GgufConverter.Target.BF16), q8_0(GgufConverter.Target.Q8_0), q4_k_m(GgufConverter.Target.Q4_K_M);
+        f32(GgufConverter.Target.F32), bf16(GgufConverter.Target.BF16), q8_0(GgufConverter.Target.Q8_0), q4_0(GgufConverter.Target.Q4_0), q4_k_m(GgufConverter.Target.Q4_K_M);
 
         final GgufConverter.Target target;
 

@@ -6,9 +6,12 @@ import io.qwen4j.common.Qwen4jException;
 import io.qwen4j.formats.Json;
 import io.qwen4j.formats.SafeTensorsWriter;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -17,7 +20,9 @@ import java.util.regex.Pattern;
  * Random-weight checkpoints with the shapes of real models, written as bf16 safetensors to a folder,
  * so speed can be measured with nothing downloaded. Shapes from the published config.json files
  * (shared/spec/text.md §1.2). Values are small random bf16 numbers (|x| between 2^-8 and 2^-5) and norm
- * weights are 1, which keeps every activation finite.
+ * weights are 1, which keeps every activation finite. The tokenizer files are the embedded demo model's
+ * (a byte-level BPE of the Qwen3 family, ids beyond it unused), so a GGUF made from the folder carries the
+ * {@code tokenizer.ggml.*} keys llama.cpp requires.
  */
 final class SyntheticModel {
     /** A named shape: {@code qwen3-0.6b}, {@code qwen3-30b-a3b}; {@code :layers=N} overrides the depth. */
@@ -54,10 +59,18 @@ final class SyntheticModel {
         return s;
     }
 
-    /** Writes config.json, generation_config.json and model.safetensors for {@code shape} into {@code dir}. */
+    /** Writes config.json, generation_config.json, the tokenizer files and model.safetensors for {@code shape} into {@code dir}. */
     static void write(Shape s, Path dir) {
         try {
             Files.createDirectories(dir);
+            for (String f : List.of("tokenizer.json", "tokenizer_config.json")) {
+                try (InputStream in = SyntheticModel.class.getResourceAsStream(EmbeddedModel.RESOURCE_DIR + f)) {
+                    if (in == null) {
+                        throw new Qwen4jException("the embedded demo model is missing " + f + " (a broken build: rebuild qwen4j)");
+                    }
+                    Files.copy(in, dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
             ObjectNode c = Json.MAPPER.createObjectNode();
             c.putArray("architectures").add(s.moe() ? "Qwen3MoeForCausalLM" : "Qwen3ForCausalLM");
             c.put("model_type", s.modelType());

@@ -19,13 +19,14 @@ import java.util.TreeMap;
 /**
  * A Hugging Face Qwen3 / Qwen3-MoE checkpoint → GGUF, with the metadata keys and tensor names llama.cpp's
  * {@code convert_hf_to_gguf.py} writes, and for {@code q4_k_m} the tensor types {@code llama-quantize}
- * picks (llama-quant.cpp, no importance matrix). Norms and 1-D tensors stay F32, as does the MoE router
+ * picks (llama-quant.cpp, no importance matrix; for {@code q4_0} likewise: Q6_K for the output tensor, Q4_0 for the
+ * rest). Norms and 1-D tensors stay F32, as does the MoE router
  * ({@code ffn_gate_inp}); experts are stacked in expert order.
  */
 public final class GgufConverter {
     /** Output types, with their {@code general.file_type} (llama_ftype). */
     public enum Target {
-        F32(0), BF16(32), Q8_0(7), Q4_K_M(15);
+        F32(0), BF16(32), Q8_0(7), Q4_0(2), Q4_K_M(15);
 
         private final int fileType;
 
@@ -162,9 +163,21 @@ public final class GgufConverter {
             case F32 -> DType.F32;
             case BF16 -> DType.BF16;
             case Q8_0 -> DType.Q8_0;
+            case Q4_0 -> q4_0(gguf, hasOutput, cols, experts);
             case Q4_K_M -> q4KM(gguf, m, cols, hasOutput, layers, experts, attnVIndex);
         };
         return fallback(type, cols);
+    }
+
+    /** llama-quant.cpp's {@code llama_tensor_get_type_impl} for LLAMA_FTYPE_MOSTLY_Q4_0 (no imatrix). */
+    private static DType q4_0(String gguf, boolean hasOutput, long cols, int experts) {
+        if (gguf.equals("output.weight") || (!hasOutput && gguf.equals("token_embd.weight"))) {
+            return cols % DType.QK_K != 0 ? DType.Q8_0 : DType.Q6_K;
+        }
+        if (gguf.endsWith("attn_v.weight") && experts == 8) {
+            return DType.Q8_0;
+        }
+        return DType.Q4_0;
     }
 
     /** llama-quant.cpp's {@code llama_tensor_get_type_impl} for LLAMA_FTYPE_MOSTLY_Q4_K_M (not Falcon, no imatrix). */

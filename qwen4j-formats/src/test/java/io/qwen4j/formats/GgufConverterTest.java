@@ -77,4 +77,21 @@ class GgufConverterTest {
             assertTrue(!types.containsKey("output.weight"));
         }
     }
+
+    @Test
+    void q4_0TypesFollowLlamaQuantize() {
+        Path dir = Fixtures.path("golden/qwen3-tied");
+        try (SafeTensorsSource st = SafeTensorsSource.open(dir)) {
+            Map<String, DType> types = new TreeMap<>();
+            for (GgufConverter.Plan p : GgufConverter.plan(st, ConfigJson.read(dir.resolve("config.json")), GgufConverter.Target.Q4_0)) {
+                types.put(p.gguf(), p.type());
+            }
+            // tied embeddings are the output tensor: Q6_K, whose 256-blocks do not fit 64 columns, so Q8_0
+            assertEquals(DType.Q8_0, types.get("token_embd.weight"));
+            assertEquals(DType.F32, types.get("blk.0.attn_norm.weight"));
+            for (String t : List.of("attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down")) {
+                assertEquals(DType.Q4_0, types.get("blk.1." + t + ".weight"), t);
+            }
+        }
+    }
 }

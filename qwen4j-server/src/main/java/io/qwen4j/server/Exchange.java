@@ -14,6 +14,12 @@ interface Exchange {
     /** Starts a {@code text/event-stream} response (status 200). */
     EventStream events() throws IOException;
 
+    /**
+     * Starts a response of unknown length (chunked transfer) whose bytes are written to the stream as they come;
+     * closing the stream ends the response.
+     */
+    java.io.OutputStream stream(int status, String contentType) throws IOException;
+
     /** Runs {@code r} if the client goes away before the response is complete. */
     void onClientGone(Runnable r);
 

@@ -31,7 +31,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The OpenAI-compatible HTTP server over a {@link ChatEngine}: {@code POST /v1/chat/completions},
- * {@code POST /v1/completions}, {@code POST /v1/audio/transcriptions}, {@code GET /v1/models}, {@code GET /health} and {@code GET /metrics}.
+ * {@code POST /v1/completions}, {@code POST /v1/audio/transcriptions}, {@code POST /v1/audio/speech},
+ * {@code GET /v1/models}, {@code GET /health} and {@code GET /metrics}.
  *
  * <p>Jetty 12 (its core handler API, no servlets) accepts connections; every request is handled on a
  * virtual thread of its own, which may block: it waits for its tokens on a queue the engine thread
@@ -44,15 +45,24 @@ public final class OpenAiServer implements AutoCloseable {
     private final ChatCompletions chat;
     private final Completions completions;
     private final Transcriptions transcriptions;
+    private final AudioOutput audio;
+    private final SpeechEndpoint speech;
     private final byte[] apiKey;
     private Server jetty;
     private ServerConnector connector;
 
     public OpenAiServer(ChatEngine engine, ServerOptions options) {
+        this(engine, options, null);
+    }
+
+    /** A server whose model can also speak ({@code speaker} null: text only, audio requests get a 400). */
+    public OpenAiServer(ChatEngine engine, ServerOptions options, Speaker speaker) {
         this.backend = new Backend(engine, options);
         this.chat = new ChatCompletions(backend);
         this.completions = new Completions(backend);
         this.transcriptions = new Transcriptions(backend);
+        this.audio = new AudioOutput(backend, speaker);
+        this.speech = new SpeechEndpoint(backend, speaker);
         this.apiKey = ("Bearer " + options.apiKey()).getBytes(StandardCharsets.UTF_8);
     }
 
@@ -174,6 +184,7 @@ public final class OpenAiServer implements AutoCloseable {
             case "/v1/chat/completions" -> "chat_completions";
             case "/v1/completions" -> "completions";
             case "/v1/audio/transcriptions" -> "transcriptions";
+            case "/v1/audio/speech" -> "audio_speech";
             case "/health" -> "health";
             case "/metrics" -> "metrics";
             default -> path.startsWith("/v1/models") ? "models" : "other";
@@ -193,7 +204,16 @@ public final class OpenAiServer implements AutoCloseable {
         switch (path) {
             case "/v1/chat/completions" -> {
                 allow(method, "POST");
-                chat.handle(new Params(Json.parse(body(request))), ex);
+                Params params = new Params(Json.parse(body(request)));
+                if (AudioOutput.requested(params)) {
+                    audio.handle(params, ex);
+                } else {
+                    chat.handle(params, ex);
+                }
+            }
+            case "/v1/audio/speech" -> {
+                allow(method, "POST");
+                speech.handle(new Params(Json.parse(body(request))), ex);
             }
             case "/v1/completions" -> {
                 allow(method, "POST");
@@ -238,8 +258,8 @@ public final class OpenAiServer implements AutoCloseable {
                     return;
                 }
                 throw new ApiException(404, "invalid_request_error", "Unknown request URL: " + method + " " + path
-                        + " (this server has POST /v1/chat/completions, POST /v1/completions, POST /v1/audio/transcriptions, GET /v1/models,"
-                        + " GET /health, GET /metrics)",
+                        + " (this server has POST /v1/chat/completions, POST /v1/completions, POST /v1/audio/transcriptions,"
+                        + " POST /v1/audio/speech, GET /v1/models, GET /health, GET /metrics)",
                         null, "unknown_url");
             }
         }
@@ -370,6 +390,15 @@ public final class OpenAiServer implements AutoCloseable {
                     out.close();
                 }
             };
+        }
+
+        @Override
+        public OutputStream stream(int code, String contentType) {
+            status = code;
+            response.setStatus(code);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+            response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+            return Content.Sink.asOutputStream(response);
         }
 
         @Override
