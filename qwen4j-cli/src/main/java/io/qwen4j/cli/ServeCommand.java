@@ -35,7 +35,12 @@ import picocli.CommandLine.Spec;
             "  qwen4j serve                                    # the demo model on http://127.0.0.1:8080/v1",
             "  qwen4j serve --model Qwen/Qwen3-0.6B --port 9000 --api-key secret",
             "  curl http://127.0.0.1:8080/v1/chat/completions -H 'Content-Type: application/json' \\",
-            "       -d '{\"messages\": [{\"role\": \"user\", \"content\": \"Hello\"}], \"max_tokens\": 32}'"})
+            "       -d '{\"messages\": [{\"role\": \"user\", \"content\": \"Hello\"}], \"max_tokens\": 32}'",
+            "  # a Qwen3-Omni model: an image part, and a transcription",
+            "  curl http://127.0.0.1:8080/v1/chat/completions -H 'Content-Type: application/json' -d '{\"messages\": [{\"role\": \"user\","
+                + " \"content\": [{\"type\": \"image_url\", \"image_url\": {\"url\": \"data:image/png;base64,'$(base64 -w0 cat.png)'\"}},"
+                + " {\"type\": \"text\", \"text\": \"What is this?\"}]}]}'",
+            "  curl http://127.0.0.1:8080/v1/audio/transcriptions -F file=@speech.wav -F model=NAME"})
 final class ServeCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model = new ModelOptions();
@@ -77,7 +82,7 @@ final class ServeCommand implements Callable<Integer> {
             + " fetched, or uploaded), in MiB; larger ones get HTTP 400 (default: ${DEFAULT-VALUE}).")
     long maxMediaMb = MediaPolicy.DEFAULT.maxBytes() >> 20;
 
-    @Option(names = "--allow-media-urls", description = "Fetch http(s) URLs of image_url / video_url parts (off: only data: URLs are"
+    @Option(names = "--allow-media-urls", description = "Fetch http(s) URLs of image_url, audio_url and video_url parts (off: only data: URLs are"
             + " taken). The server then fetches whatever its clients name, local addresses included: enable it only for trusted clients.")
     boolean allowMediaUrls;
 
