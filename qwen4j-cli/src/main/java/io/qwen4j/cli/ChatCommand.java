@@ -235,22 +235,13 @@ final class ChatCommand implements Callable<Integer> {
         CompletableFuture<SpokenChat.Answer> done = new CompletableFuture<>();
         try (WavWriter wav = WavWriter.create(wavFile, WavWriter.SAMPLE_RATE)) {
             SpeechPipeline.Handle handle = speaker.chat().start(request, speaker.voice(), printer, chunk -> wav.write(chunk.pcm()), done::complete);
-            Terminal.SignalHandler previous = terminal.handle(Terminal.Signal.INT, signal -> handle.cancel());
-            try {
+            return awaitCancellable(terminal, handle::cancel, () -> {
                 handle.await();
                 SpokenChat.Answer a = done.get();
                 terminal.writer().printf(Locale.ROOT, "%s(spoken: %s, %.1f s)%s%n", color ? AnswerPrinter.DIM : "", wavFile,
                         a.speech().audioSeconds(), color ? AnswerPrinter.RESET : "");
                 return a.text();
-            } catch (InterruptedException e) {
-                handle.cancel();
-                Thread.currentThread().interrupt();
-                throw new Qwen4jException("interrupted");
-            } catch (ExecutionException e) {
-                throw new Qwen4jException("the answer failed: " + e.getCause(), e.getCause());
-            } finally {
-                terminal.handle(Terminal.Signal.INT, previous);
-            }
+            });
         }
     }
 
@@ -285,15 +276,27 @@ final class ChatCommand implements Callable<Integer> {
                 done.complete(result);
             }
         });
-        Terminal.SignalHandler previous = terminal.handle(Terminal.Signal.INT, signal -> handle.cancel());
-        try {
+        return awaitCancellable(terminal, handle::cancel, () -> {
             ChatResult r = done.get();
             if (printer.error != null) {
                 throw printer.error;
             }
             return r;
+        });
+    }
+
+    /** Waiting for an answer: it may be interrupted, or the answer may have failed. */
+    private interface AnswerWait<T> {
+        T get() throws InterruptedException, ExecutionException;
+    }
+
+    /** Waits for an answer with Ctrl-C bound to {@code cancel} (the terminal's own handler back afterwards). */
+    private static <T> T awaitCancellable(Terminal terminal, Runnable cancel, AnswerWait<T> answer) {
+        Terminal.SignalHandler previous = terminal.handle(Terminal.Signal.INT, signal -> cancel.run());
+        try {
+            return answer.get();
         } catch (InterruptedException e) {
-            handle.cancel();
+            cancel.run();
             Thread.currentThread().interrupt();
             throw new Qwen4jException("interrupted");
         } catch (ExecutionException e) {
