@@ -2,9 +2,9 @@ package io.qwen4j.cli;
 
 import io.qwen4j.common.Qwen4jException;
 import io.qwen4j.engine.ChatEngine;
-import io.qwen4j.engine.ChatListener;
 import io.qwen4j.engine.ChatRequest;
 import io.qwen4j.engine.ChatResult;
+import io.qwen4j.engine.ForwardingChatListener;
 import io.qwen4j.engine.RequestHandle;
 import io.qwen4j.engine.SpeechPipeline;
 import io.qwen4j.engine.SpokenChat;
@@ -249,30 +249,10 @@ final class ChatCommand implements Callable<Integer> {
     private static ChatResult answer(Terminal terminal, ChatEngine chat, ChatRequest request, boolean color) {
         AnswerPrinter printer = new AnswerPrinter(terminal.writer(), terminal.writer(), color);
         CompletableFuture<ChatResult> done = new CompletableFuture<>();
-        RequestHandle handle = chat.submit(request, new ChatListener() {
-            @Override
-            public void onReasoning(String delta) {
-                printer.onReasoning(delta);
-            }
-
-            @Override
-            public void onContent(String delta) {
-                printer.onContent(delta);
-            }
-
-            @Override
-            public void onToolCall(int index, ToolCall call) {
-                printer.onToolCall(index, call);
-            }
-
-            @Override
-            public void onError(Qwen4jException e) {
-                printer.onError(e);
-            }
-
+        RequestHandle handle = chat.submit(request, new ForwardingChatListener(printer) {
             @Override
             public void onFinish(ChatResult result) {
-                printer.onFinish(result);
+                super.onFinish(result);
                 done.complete(result);
             }
         });
