@@ -34,7 +34,7 @@ def render(results, cases):
     commit = None
     for case in cases:
         tag, shape, typ = tag_of(case)
-        threads = sorted({int(f.split(".")[1][1:]) for f in os.listdir(results) if f.startswith(tag + ".t")})
+        threads = sorted({int(f[len(tag) + 2:].split(".")[0]) for f in os.listdir(results) if f.startswith(tag + ".t")})
         for t in threads:
             for kind in ("pp", "tg"):
                 qf = os.path.join(results, f"{tag}.t{t}.{kind}.qwen4j.json")
