@@ -102,7 +102,8 @@ def main():
     error(lambda: client.chat.completions.create(model=model, messages=messages, max_tokens=100000), openai.BadRequestError, 400, "max_tokens")
     error(lambda: client.chat.completions.create(model="gpt-4o", messages=messages), openai.NotFoundError, 404, "model")
     error(lambda: client.chat.completions.create(model=model, messages=messages, temperature="hot"), openai.BadRequestError, 400, "temperature")
-    error(lambda: client.chat.completions.create(model=model, messages=[{"role": "user", "content": "x" * (9 << 20)}]),
+    # a body over the server's default 64 MiB limit
+    error(lambda: client.chat.completions.create(model=model, messages=[{"role": "user", "content": "x" * (65 << 20)}]),
           openai.APIStatusError, 413)
     error(lambda: OpenAI(base_url=a.base_url, api_key="wrong", max_retries=0).models.list(), openai.AuthenticationError, 401)
     print("%d passed, 0 failed" % checks)

@@ -38,6 +38,8 @@ rm -rf "$out/qwen3-moe-e6k3-mixed" && "$py" "$here/make_qwen3_moe.py" --out "$ou
 "$py" "$here/make_omni_gguf.py" --hf "$out/qwen3-omni-tiny" --out "$root/fixtures/gguf-omni"
 # Its golden video frames as PNG files, for tests that start from media files.
 "$py" "$here/make_omni_frames.py" --golden "$out/qwen3-omni-tiny" --out "$root/fixtures/omni-frames"
+# WAV output: soundfile's 16-bit PCM of probe samples and the tiny Code2Wav waveform (WavWriter's reference).
+"$py" "$here/make_wav_fixture.py" --out "$root/fixtures/wav"
 # Sampling distributions from transformers' logits processors.
 "$py" "$here/make_sampling_goldens.py" --out "$root/fixtures/sampling"
 echo "fixtures written to $out and $root/fixtures/sampling"

@@ -3,6 +3,7 @@ module io.qwen4j.server {
     requires transitive io.qwen4j.engine;
     requires com.fasterxml.jackson.databind;
     requires org.eclipse.jetty.server;
+    requires java.net.http;
     requires io.prometheus.metrics.core;
     requires io.prometheus.metrics.model;
     requires io.prometheus.writer.text;

@@ -55,7 +55,9 @@ final class BenchCommand implements Callable<Integer> {
     String model;
 
     @Option(names = "--synthetic", paramLabel = "SHAPE",
-            description = "Random weights of a real shape: qwen3-0.6b or qwen3-30b-a3b, optionally :layers=N.")
+            description = "Random weights of a real shape: qwen3-0.6b or qwen3-30b-a3b, optionally :layers=N;"
+                    + " qwen3-omni-code2wav[:frames=N][:chunk=C] measures speech synthesis (Code2Wav) instead;"
+                    + " qwen3-omni-speech[:layers=N][:talker-layers=M][:tokens=T][:frames=F] the whole spoken-answer pipeline.")
     String synthetic;
 
     /** Weight types of a synthetic model, with the GGUF conversion that makes them. */
@@ -146,6 +148,12 @@ final class BenchCommand implements Callable<Integer> {
             throw new InvalidInputException("nothing to measure: -p and -n are all 0");
         }
         PrintWriter err = spec.commandLine().getErr();
+        if (SpeechBench.handles(synthetic)) {
+            return SpeechBench.run(synthetic, threads, repetitions, json, spec.commandLine().getOut(), err);
+        }
+        if (SpeechPipelineBench.handles(synthetic)) {
+            return SpeechPipelineBench.run(synthetic, threads, repetitions, json, spec.commandLine().getOut(), err, null);
+        }
         Path dir;
         Path temp = null;
         String name;

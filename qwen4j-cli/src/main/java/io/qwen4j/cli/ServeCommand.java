@@ -3,10 +3,12 @@ package io.qwen4j.cli;
 import io.qwen4j.common.InvalidInputException;
 import io.qwen4j.engine.ChatEngine;
 import io.qwen4j.engine.EngineOptions;
+import io.qwen4j.server.MediaPolicy;
 import io.qwen4j.server.OpenAiServer;
 import io.qwen4j.server.ServerOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -19,7 +21,9 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Serves a model over HTTP with OpenAI's API: POST /v1/chat/completions, POST /v1/completions (streaming with"
-                + " stream: true), GET /v1/models, GET /health, GET /metrics (Prometheus).",
+                + " stream: true), POST /v1/audio/transcriptions, GET /v1/models, GET /health, GET /metrics (Prometheus).",
+            "%nA Qwen3-Omni model takes image_url, input_audio and video_url content parts (data: URLs; http(s) URLs with"
+                + " --allow-media-urls).",
             "%nListens on 127.0.0.1 only unless --host says otherwise. Without --model it serves the embedded demo model"
                 + " (random weights: the text is noise, the API is real). Stops cleanly on Ctrl-C or SIGTERM.%n"
         },
@@ -58,8 +62,29 @@ final class ServeCommand implements Callable<Integer> {
             + " start the same way, e.g. a conversation's next turn (default: ${DEFAULT-VALUE}; 0: off).")
     long prefixCache = 32768;
 
-    @Option(names = "--max-body-size", paramLabel = "BYTES", description = "Largest request body; larger ones get HTTP 413 (default: ${DEFAULT-VALUE}).")
-    long maxBody = 8L << 20;
+    @Option(names = "--max-body-size", paramLabel = "BYTES", description = "Largest request body (media in base64 included); larger ones get"
+            + " HTTP 413 (default: ${DEFAULT-VALUE}, 64 MiB).")
+    long maxBody = 64L << 20;
+
+    @Option(names = "--max-body-mb", paramLabel = "MB", description = "--max-body-size in MiB.")
+    Long maxBodyMb;
+
+    @Option(names = "--max-media-mb", paramLabel = "MB", description = "Largest image, audio or video item of a request (decoded from base64,"
+            + " fetched, or uploaded), in MiB; larger ones get HTTP 400 (default: ${DEFAULT-VALUE}).")
+    long maxMediaMb = MediaPolicy.DEFAULT.maxBytes() >> 20;
+
+    @Option(names = "--allow-media-urls", description = "Fetch http(s) URLs of image_url / video_url parts (off: only data: URLs are"
+            + " taken). The server then fetches whatever its clients name, local addresses included: enable it only for trusted clients.")
+    boolean allowMediaUrls;
+
+    @Option(names = "--media-connect-timeout", paramLabel = "SECONDS", description = "Time to connect to a media URL's host (default: ${DEFAULT-VALUE}).")
+    double mediaConnectTimeout = MediaPolicy.DEFAULT.connectTimeout().toMillis() / 1000.0;
+
+    @Option(names = "--media-read-timeout", paramLabel = "SECONDS", description = "Time to receive a media URL's whole answer (default: ${DEFAULT-VALUE}).")
+    double mediaReadTimeout = MediaPolicy.DEFAULT.readTimeout().toMillis() / 1000.0;
+
+    @Option(names = "--media-max-redirects", paramLabel = "N", description = "Redirects followed for one media URL (default: ${DEFAULT-VALUE}).")
+    int mediaMaxRedirects = MediaPolicy.DEFAULT.maxRedirects();
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -69,6 +94,19 @@ final class ServeCommand implements Callable<Integer> {
         if (parallel < 1 || queue < 1 || batchTokens < 1 || prefixCache < 0 || maxBody < 1) {
             throw new InvalidInputException("--parallel, --queue-size, --batch-tokens and --max-body-size must be positive and --prefix-cache"
                     + " not negative");
+        }
+        if (maxBodyMb != null) {
+            if (spec.commandLine().getParseResult().hasMatchedOption("--max-body-size")) {
+                throw new InvalidInputException("give --max-body-size or --max-body-mb, not both");
+            }
+            if (maxBodyMb < 1 || maxBodyMb > (Long.MAX_VALUE >> 20)) {
+                throw new InvalidInputException("--max-body-mb must be positive, got " + maxBodyMb);
+            }
+            maxBody = maxBodyMb << 20;
+        }
+        if (maxMediaMb < 1 || !(mediaConnectTimeout > 0) || !(mediaReadTimeout > 0) || mediaMaxRedirects < 0) {
+            throw new InvalidInputException("--max-media-mb, --media-connect-timeout and --media-read-timeout must be positive and"
+                    + " --media-max-redirects not negative");
         }
         if (port < 0 || port > 65535) {
             throw new InvalidInputException("--port must be in 0..65535, got " + port);
@@ -81,7 +119,9 @@ final class ServeCommand implements Callable<Integer> {
         OpenAiServer server;
         try {
             server = new OpenAiServer(engine, ServerOptions.defaults(name).withHost(host).withPort(port).withApiKey(apiKey)
-                    .withMaxBodyBytes(maxBody)).start();
+                    .withMaxBodyBytes(maxBody).withMedia(new MediaPolicy(maxMediaMb << 20, allowMediaUrls,
+                            Duration.ofMillis(Math.round(mediaConnectTimeout * 1000)), Duration.ofMillis(Math.round(mediaReadTimeout * 1000)),
+                            mediaMaxRedirects))).start();
         } catch (RuntimeException e) {
             engine.close();
             throw e;

@@ -73,7 +73,8 @@ class ChatTmuxTest {
 
         // it still answers afterwards
         keys("Still there?", "Enter");
-        waitFor("an answer after Ctrl-C", s -> after(s, "Still there?").contains(" tok/s)"));
+        waitFor("an answer after Ctrl-C and the next prompt",
+                s -> after(s, "Still there?").contains(" tok/s)") && s.strip().endsWith(">>>"));
 
         // Ctrl-D at the prompt leaves cleanly
         keys("C-d");

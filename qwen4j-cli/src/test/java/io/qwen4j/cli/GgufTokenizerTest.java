@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
@@ -80,9 +81,10 @@ class GgufTokenizerTest {
         Path model = tmp.resolve("model");
         SyntheticModel.write(new SyntheticModel.Shape("qwen3-vocab", "qwen3", 151936, 32, 64, 1, 2, 1, 16, true, 0, 0, 0), model);
         try (InputStream in = new GZIPInputStream(Files.newInputStream(FIXTURES.resolve("tokenizer/qwen3/tokenizer.json.gz")))) {
-            Files.copy(in, model.resolve("tokenizer.json"));
+            Files.copy(in, model.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING); // over the synthetic one
         }
-        Files.copy(FIXTURES.resolve("tokenizer/qwen3/tokenizer_config.json"), model.resolve("tokenizer_config.json"));
+        Files.copy(FIXTURES.resolve("tokenizer/qwen3/tokenizer_config.json"), model.resolve("tokenizer_config.json"),
+                StandardCopyOption.REPLACE_EXISTING);
         Path out = tmp.resolve("model.gguf");
         CliRunner r = CliRunner.run("convert", "--model", model.toString(), "--out", out.toString(), "--type", "bf16", "--threads", "1");
         assertEquals(0, r.status(), r.toString());
@@ -104,7 +106,7 @@ class GgufTokenizerTest {
         Path model = tmp.resolve("small");
         SyntheticModel.write(new SyntheticModel.Shape("small", "qwen3", 256, 32, 64, 1, 2, 1, 16, true, 0, 0, 0), model);
         try (InputStream in = new GZIPInputStream(Files.newInputStream(FIXTURES.resolve("tokenizer/qwen3/tokenizer.json.gz")))) {
-            Files.copy(in, model.resolve("tokenizer.json"));
+            Files.copy(in, model.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING); // over the synthetic one
         }
         CliRunner r = CliRunner.run("convert", "--model", model.toString(), "--out", tmp.resolve("x.gguf").toString(), "--type", "bf16");
         assertEquals(1, r.status(), r.toString());

@@ -42,6 +42,13 @@ public final class ConfigJson {
         return where;
     }
 
+    /** The keys of this object, in file order. */
+    public java.util.List<String> keys() {
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        node.fieldNames().forEachRemaining(keys::add);
+        return keys;
+    }
+
     public boolean has(String name) {
         JsonNode v = node.get(name);
         return v != null && !v.isNull();

@@ -102,6 +102,15 @@ public final class Architectures {
     }
 
     /**
+     * Loads a model from a config and weights already open (e.g. random weights in memory for a benchmark), as
+     * {@link #load(Path, LoadOptions)} does from files; the model owns {@code weights} from then on.
+     */
+    public static CausalLm load(ConfigJson config, ConfigJson generation, WeightSource weights, LoadOptions options) {
+        Loader loader = loaderFor(config, config.where());
+        return loader.load(config, generation, quantized(loader.select(weights), options), options);
+    }
+
+    /**
      * The mmproj file of a GGUF model: the one given, or the one {@code mmproj*.gguf} beside a Qwen3-Omni thinker
      * (none: the thinker reads text only).
      */
@@ -145,7 +154,7 @@ public final class Architectures {
         return loader;
     }
 
-    private static WeightSource quantized(WeightSource weights, LoadOptions options) {
+    static WeightSource quantized(WeightSource weights, LoadOptions options) {
         if (options.quantize().dtype().isEmpty()) {
             return weights;
         }

@@ -9,6 +9,7 @@ final class Backend {
     private final ServerOptions options;
     private final ServerMetrics metrics;
     private volatile Vocabulary vocabulary;
+    private volatile MediaFetcher fetcher;
     private final java.util.Set<ChoiceRun> active = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     Backend(ChatEngine engine, ServerOptions options) {
@@ -32,6 +33,21 @@ final class Backend {
 
     ServerMetrics metrics() {
         return metrics;
+    }
+
+    /** The fetcher of media URLs, made on first use (only a server that allows them uses it). */
+    MediaFetcher fetcher() {
+        MediaFetcher f = fetcher;
+        if (f == null) {
+            synchronized (this) {
+                f = fetcher;
+                if (f == null) {
+                    f = new MediaFetcher(options.media());
+                    fetcher = f;
+                }
+            }
+        }
+        return f;
     }
 
     /** The tokenizer's vocabulary prepared for constrained decoding, built on first use. */

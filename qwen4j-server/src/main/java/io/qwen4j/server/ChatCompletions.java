@@ -38,8 +38,15 @@ final class ChatCompletions {
 
     void handle(Params p, Exchange ex) throws IOException, InterruptedException {
         backend.checkModel(p);
+        try (MediaParts media = new MediaParts(backend)) {
+            handle(p, ex, media);
+        }
+    }
+
+    private void handle(Params p, Exchange ex, MediaParts media) throws IOException, InterruptedException {
         ChatEngine engine = backend.engine();
-        List<ChatMessage> messages = messages(p.get("messages"));
+        List<ChatMessage> messages = messages(p.get("messages"), media);
+        boolean audioInVideo = useAudioInVideo(p);
         int n = p.integer("n", 1, 1, backend.options().maxChoices());
         boolean stream = p.bool("stream", false);
         boolean includeUsage = stream && streamOptions(p);
@@ -78,7 +85,8 @@ final class ChatCompletions {
         ChatRequest.Builder[] builders = new ChatRequest.Builder[n];
         for (int i = 0; i < n; i++) {
             ChatRequest.Builder b = ChatRequest.builder(messages, p.sampling(engine.defaults(), seed + i))
-                    .tools(tools.rendered()).maxTokens(maxTokens).thinking(thinking).stop(stop).logprobs(logprobs, top);
+                    .tools(tools.rendered()).maxTokens(maxTokens).thinking(thinking).stop(stop).logprobs(logprobs, top)
+                    .useAudioInVideo(audioInVideo);
             variables.forEach(b::templateVariable);
             builders[i] = b;
         }
@@ -86,7 +94,12 @@ final class ChatCompletions {
         try {
             prompt = engine.prompt(builders[0].build());
         } catch (InvalidInputException e) {
+            if (media.any()) { // most likely a media file that does not decode
+                throw ApiException.invalid(media.explain(e.getMessage()), "messages", "invalid_media");
+            }
             throw ApiException.invalid("the messages cannot be rendered by the model's chat template: " + e.getMessage(), "messages");
+        } finally {
+            media.close(); // the media are in the prompt now
         }
         backend.checkLength(prompt.length(), maxTokens, p.maxTokensName(), "messages");
 
@@ -133,7 +146,10 @@ final class ChatCompletions {
         }
         String failure = null;
         while (!run.done()) {
-            ChoiceRun.Event e = run.next(60_000);
+            ChoiceRun.Event e = run.next(CLIENT_PROBE_MILLIS);
+            if (run.probeDue(CLIENT_PROBE_MILLIS)) {
+                cancelIfClientGone(run, ex);
+            }
             switch (e) {
                 case null -> { }
                 case ChoiceRun.Token t -> tokens.get(t.choice()).add(t.token());
@@ -247,18 +263,23 @@ final class ChatCompletions {
             sse.done();
         } catch (IOException e) {
             run.cancel(); // the client left: free the sequences now
-            drain(run);
+            run.drain(backend.metrics());
             throw e;
         }
     }
 
-    /** Waits for cancelled choices to end, so their metrics count and nothing is left in flight. */
-    private void drain(ChoiceRun run) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!run.done() && System.nanoTime() < deadline) {
-            if (run.next(100) instanceof ChoiceRun.Finished f) {
-                backend.metrics().choice(f.result());
-            }
+    /** How often a whole answer in the making checks that its client is still there. */
+    static final long CLIENT_PROBE_MILLIS = 200;
+
+    /**
+     * Cancels the run when the client of a whole (non-streamed) answer has closed its connection, and ends the
+     * request with an IOException, as a write to that client would.
+     */
+    void cancelIfClientGone(ChoiceRun run, Exchange ex) throws IOException, InterruptedException {
+        if (ex.clientGone()) {
+            run.cancel();
+            run.drain(backend.metrics());
+            throw new java.io.EOFException("the client closed the connection before its answer was complete");
         }
     }
 
@@ -280,8 +301,24 @@ final class ChatCompletions {
         return Shapes.chunk(id, "chat.completion.chunk", created, model, fields, logprobs, finish, includeUsage);
     }
 
-    /** The conversation, in the form the chat template takes. */
-    static List<ChatMessage> messages(JsonNode v) {
+    /** vLLM's {@code mm_processor_kwargs.use_audio_in_video}: a video's soundtrack is heard with its frames. */
+    private static boolean useAudioInVideo(Params p) {
+        JsonNode kwargs = p.get("mm_processor_kwargs");
+        if (kwargs == null) {
+            return false;
+        }
+        if (!kwargs.isObject()) {
+            throw Params.wrongType("mm_processor_kwargs", "an object", kwargs);
+        }
+        JsonNode v = kwargs.get("use_audio_in_video");
+        if (v != null && !v.isNull() && !v.isBoolean()) {
+            throw Params.wrongType("mm_processor_kwargs.use_audio_in_video", "a boolean", v);
+        }
+        return v != null && v.asBoolean();
+    }
+
+    /** The conversation, in the form the chat template takes, media parts resolved by {@code media}. */
+    static List<ChatMessage> messages(JsonNode v, MediaParts media) throws InterruptedException {
         if (v == null) {
             throw ApiException.invalid("'messages' is required", "messages");
         }
@@ -310,7 +347,7 @@ final class ChatCompletions {
                 }
                 copy.put("content", "");
             } else if (content.isArray()) {
-                copy.put("content", textParts(content, where + ".content"));
+                copy.set("content", media.content(content, where + ".content"));
             } else if (!content.isTextual()) {
                 throw Params.wrongType(where + ".content", "a string or an array of content parts", content);
             }
@@ -321,21 +358,6 @@ final class ChatCompletions {
             out.add(ChatMessage.fromJson(copy));
         }
         return out;
-    }
-
-    /** Text parts joined (this model reads text only; images and audio are refused). */
-    private static String textParts(JsonNode parts, String where) {
-        StringBuilder b = new StringBuilder();
-        for (int j = 0; j < parts.size(); j++) {
-            JsonNode part = parts.get(j);
-            String type = part.path("type").asText("");
-            if (!type.equals("text") || !part.path("text").isTextual()) {
-                throw ApiException.invalid("'" + where + "[" + j + "]' must be a text part {\"type\": \"text\", \"text\": ...}"
-                        + (type.isEmpty() || type.equals("text") ? "" : "; this model reads text only, not " + type), where + "[" + j + "]");
-            }
-            b.append(part.get("text").textValue());
-        }
-        return b.toString();
     }
 
     /** {@code response_format}: null for plain text, else the schema the answer must follow. */

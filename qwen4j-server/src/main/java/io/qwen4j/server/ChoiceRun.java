@@ -130,9 +130,34 @@ final class ChoiceRun {
         return e;
     }
 
+    private long lastProbe = System.nanoTime();
+
+    /**
+     * Whether {@code millis} have passed since this last said yes: a whole answer looks at its client's connection
+     * that often, however fast tokens arrive (a steady stream of events would otherwise never leave time to look).
+     */
+    boolean probeDue(long millis) {
+        long now = System.nanoTime();
+        if (now - lastProbe < millis * 1_000_000L) {
+            return false;
+        }
+        lastProbe = now;
+        return true;
+    }
+
     /** Whether every choice has finished (as seen through {@link #next}). */
     boolean done() {
         return finished == choices;
+    }
+
+    /** Waits (10 s at most) for cancelled choices to end, so that their metrics count and nothing is left in flight. */
+    void drain(ServerMetrics metrics) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!done() && System.nanoTime() < deadline) {
+            if (next(100) instanceof Finished f) {
+                metrics.choice(f.result());
+            }
+        }
     }
 
     /** Cancels every choice: the engine frees their caches at its next step. */

@@ -82,7 +82,10 @@ final class Completions {
                 }
             }
             while (!run.done()) {
-                ChoiceRun.Event e = run.next(15_000);
+                ChoiceRun.Event e = run.next(stream ? 15_000 : ChatCompletions.CLIENT_PROBE_MILLIS);
+                if (!stream && run.probeDue(ChatCompletions.CLIENT_PROBE_MILLIS) && ex.clientGone()) {
+                    throw new java.io.EOFException("the client closed the connection before its answer was complete");
+                }
                 switch (e) {
                     case null -> {
                         if (stream) {
@@ -116,7 +119,8 @@ final class Completions {
                 }
             }
         } catch (IOException e) {
-            run.cancel();
+            run.cancel(); // the client left: free the sequences now
+            run.drain(backend.metrics());
             throw e;
         }
         ObjectNode usage = usage(results, n);

@@ -11,11 +11,14 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -40,14 +43,23 @@ public final class OpenAiServer implements AutoCloseable {
     private final Backend backend;
     private final ChatCompletions chat;
     private final Completions completions;
+    private final AudioOutput audio;
+    private final SpeechEndpoint speech;
     private final byte[] apiKey;
     private Server jetty;
     private ServerConnector connector;
 
     public OpenAiServer(ChatEngine engine, ServerOptions options) {
+        this(engine, options, null);
+    }
+
+    /** A server whose model can also speak ({@code speaker} null: text only, audio requests get a 400). */
+    public OpenAiServer(ChatEngine engine, ServerOptions options, Speaker speaker) {
         this.backend = new Backend(engine, options);
         this.chat = new ChatCompletions(backend);
         this.completions = new Completions(backend);
+        this.audio = new AudioOutput(backend, speaker);
+        this.speech = new SpeechEndpoint(backend, speaker);
         this.apiKey = ("Bearer " + options.apiKey()).getBytes(StandardCharsets.UTF_8);
     }
 
@@ -168,6 +180,7 @@ public final class OpenAiServer implements AutoCloseable {
         return switch (path) {
             case "/v1/chat/completions" -> "chat_completions";
             case "/v1/completions" -> "completions";
+            case "/v1/audio/speech" -> "audio_speech";
             case "/health" -> "health";
             case "/metrics" -> "metrics";
             default -> path.startsWith("/v1/models") ? "models" : "other";
@@ -187,7 +200,16 @@ public final class OpenAiServer implements AutoCloseable {
         switch (path) {
             case "/v1/chat/completions" -> {
                 allow(method, "POST");
-                chat.handle(new Params(Json.parse(body(request))), ex);
+                Params params = new Params(Json.parse(body(request)));
+                if (AudioOutput.requested(params)) {
+                    audio.handle(params, ex);
+                } else {
+                    chat.handle(params, ex);
+                }
+            }
+            case "/v1/audio/speech" -> {
+                allow(method, "POST");
+                speech.handle(new Params(Json.parse(body(request))), ex);
             }
             case "/v1/completions" -> {
                 allow(method, "POST");
@@ -228,7 +250,7 @@ public final class OpenAiServer implements AutoCloseable {
                     return;
                 }
                 throw new ApiException(404, "invalid_request_error", "Unknown request URL: " + method + " " + path
-                        + " (this server has POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /health, GET /metrics)",
+                        + " (this server has POST /v1/chat/completions, POST /v1/completions, POST /v1/audio/speech, GET /v1/models, GET /health, GET /metrics)",
                         null, "unknown_url");
             }
         }
@@ -272,7 +294,7 @@ public final class OpenAiServer implements AutoCloseable {
 
     private static ApiException tooLarge(long size, long max) {
         return new ApiException(413, "invalid_request_error", "The request body " + (size >= 0 ? "(" + size + " bytes) " : "")
-                + "is larger than this server accepts (" + max + " bytes; see --max-body-size)", null, "request_too_large");
+                + "is larger than this server accepts (" + max + " bytes; see --max-body-mb)", null, "request_too_large");
     }
 
     /** Jetty's request and response as an {@link Exchange}. */
@@ -281,6 +303,7 @@ public final class OpenAiServer implements AutoCloseable {
         private final Response response;
         int status = 200;
         IOException failed;
+        boolean closeAfterResponse;
 
         JettyExchange(Request request, Response response) {
             this.request = request;
@@ -317,6 +340,9 @@ public final class OpenAiServer implements AutoCloseable {
             response.setStatus(code);
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
             response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+            if (closeAfterResponse) {
+                response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            }
             try (OutputStream out = Content.Sink.asOutputStream(response)) {
                 out.write(bytes);
             }
@@ -357,8 +383,47 @@ public final class OpenAiServer implements AutoCloseable {
         }
 
         @Override
+        public OutputStream stream(int code, String contentType) {
+            status = code;
+            response.setStatus(code);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+            response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+            return Content.Sink.asOutputStream(response);
+        }
+
+        @Override
         public void onClientGone(Runnable r) {
             request.addFailureListener(t -> r.run());
+        }
+
+        /**
+         * Jetty reads nothing more from a connection while its request is handled, so a client that closes the
+         * connection then goes unnoticed until a write: this looks at the socket itself. Pending bytes (a request
+         * pipelined behind this one) are left for Jetty; otherwise a non-blocking read of one byte tells end of
+         * stream (-1) from a connection still open (0). Should a byte of a next request arrive between the two
+         * looks and be read, the response closes the connection, so that the client sends that request again.
+         */
+        @Override
+        public boolean clientGone() {
+            EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+            if (!endPoint.isOpen()) {
+                return true;
+            }
+            if (endPoint.isFillInterested() || !(endPoint.getTransport() instanceof SocketChannel channel) || channel.isBlocking()) {
+                return false;
+            }
+            try {
+                if (channel.socket().getInputStream().available() > 0) {
+                    return false;
+                }
+                int n = channel.read(ByteBuffer.allocate(1));
+                if (n > 0) {
+                    closeAfterResponse = true;
+                }
+                return n < 0;
+            } catch (IOException e) {
+                return true; // reset by the peer
+            }
         }
     }
 }

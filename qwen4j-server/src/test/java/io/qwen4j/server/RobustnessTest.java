@@ -117,6 +117,24 @@ class RobustnessTest {
     }
 
     @Test
+    void aTextModelRefusesMediaPartsSayingSo() {
+        String[][] parts = {
+            {"{\"type\": \"image_url\", \"image_url\": {\"url\": \"data:image/png;base64,AAAA\"}}", "does not accept images"},
+            {"{\"type\": \"input_audio\", \"input_audio\": {\"data\": \"AAAA\", \"format\": \"wav\"}}", "does not accept audio"},
+            {"{\"type\": \"video_url\", \"video_url\": {\"url\": \"data:video/mp4;base64,AAAA\"}}", "does not accept video"},
+        };
+        for (String[] part : parts) {
+            TestServers.Reply r = s.post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": [{\"type\": \"text\","
+                    + " \"text\": \"Look\"}, " + part[0] + "]}], \"max_tokens\": 2}");
+            assertEquals(400, r.status(), r.body());
+            JsonNode error = r.json().get("error");
+            assertTrue(error.get("message").asText().contains(part[1]), error.toString());
+            assertEquals("messages[0].content[1]", error.get("param").asText());
+        }
+        assertEquals(200, s.post("/v1/chat/completions", OK).status());
+    }
+
+    @Test
     void anApiKeyIsRequiredOnTheApiButNotOnHealth() {
         TestServers locked = TestServers.start(EngineOptions.single(), ServerOptions.defaults(TestServers.MODEL).withPort(0).withApiKey("sesame"));
         try {
@@ -193,6 +211,50 @@ class RobustnessTest {
         }
         assertEquals(0, s.engine.engine().stats().running(), "the sequence is freed");
         assertEquals(cancelledBefore + 1, cancelled(), "it ended as cancelled");
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"/v1/chat/completions", "/v1/completions"})
+    void aClientThatLeavesBeforeAWholeAnswerCancelsItsRequest(String path) throws Exception {
+        long cancelledBefore = cancelled();
+        long generatedBefore = generated();
+        int maxTokens = 3500;
+        String body = path.equals("/v1/completions")
+                ? "{\"prompt\": \"Once upon a time\", \"max_tokens\": " + maxTokens + ", \"temperature\": 0}"
+                : "{\"messages\": [{\"role\": \"user\", \"content\": \"Talk for a long time\"}], \"max_tokens\": " + maxTokens
+                + ", \"temperature\": 0, \"chat_template_kwargs\": {\"enable_thinking\": false}}";
+        try (Socket socket = new Socket("127.0.0.1", s.server.port())) {
+            OutputStream out = socket.getOutputStream();
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
+                    + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(bytes);
+            out.flush();
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (s.engine.engine().stats().running() == 0 && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            assertEquals(1, s.engine.engine().stats().running(), "the request is generating");
+        } // the client goes away here, before its answer is whole
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while ((s.engine.engine().stats().running() > 0 || cancelled() == cancelledBefore) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(0, s.engine.engine().stats().running(), "the sequence is freed");
+        assertEquals(cancelledBefore + 1, cancelled(), "it ended as cancelled");
+        long generated = generated() - generatedBefore;
+        assertTrue(generated < maxTokens, "it did not run to max_tokens: " + generated + " tokens");
+        assertEquals(200, s.post("/v1/chat/completions", OK).status(), "the server still answers");
+    }
+
+    /** qwen4j_generation_tokens_total from /metrics. */
+    static long generated() {
+        for (String line : s.get("/metrics").body().split("\n")) {
+            if (line.startsWith("qwen4j_generation_tokens_total ")) {
+                return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return 0;
     }
 
     /** qwen4j_choices_finished_total{reason="cancelled"} from /metrics. */

@@ -24,15 +24,6 @@ public final class F16Weight extends StoredWeight {
     @Override
     public void matmulRows(FloatMatrix x, FloatMatrix out, int rowStart, int rowEnd) {
         checkMatmul(x, out, rowStart, rowEnd);
-        float[] xs = x.data();
-        float[] os = out.data();
-        int oc = out.cols();
-        float[] row = BF16Weight.scratch(cols);
-        for (int r = rowStart; r < rowEnd; r++) {
-            VectorKernels.f16ToFloats(data, 2L * r * cols, row, 0, cols);
-            for (int t = 0; t < x.rows(); t++) {
-                os[t * oc + r] = VectorKernels.dot(row, 0, xs, t * cols, cols);
-            }
-        }
+        FloatGemm.matmul((row, dst, off) -> VectorKernels.f16ToFloats(data, 2L * row * cols, dst, off, cols), cols, x, out, rowStart, rowEnd);
     }
 }

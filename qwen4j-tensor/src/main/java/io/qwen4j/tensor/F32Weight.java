@@ -33,14 +33,10 @@ public final class F32Weight extends StoredWeight {
     @Override
     public void matmulRows(FloatMatrix x, FloatMatrix out, int rowStart, int rowEnd) {
         checkMatmul(x, out, rowStart, rowEnd);
-        float[] xs = x.data();
-        float[] os = out.data();
-        int oc = out.cols();
-        for (int r = rowStart; r < rowEnd; r++) {
-            long off = 4L * r * cols;
-            for (int t = 0; t < x.rows(); t++) {
-                os[t * oc + r] = VectorKernels.dotF32(data, off, xs, t * cols, cols);
-            }
+        if (x.rows() == 1) {
+            FloatGemm.f32Rows(data, cols, x.data(), 0, out.data(), 0, rowStart, rowEnd);
+        } else {
+            FloatGemm.matmul((row, dst, off) -> MemorySegment.copy(data, VectorKernels.FLOAT_LE, 4L * row * cols, dst, off, cols), cols, x, out, rowStart, rowEnd);
         }
     }
 }

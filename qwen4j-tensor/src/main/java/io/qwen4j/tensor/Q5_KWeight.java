@@ -6,7 +6,6 @@ import static io.qwen4j.tensor.QuantKernels.I;
 import static io.qwen4j.tensor.QuantKernels.LE;
 import static io.qwen4j.tensor.QuantKernels.S;
 import static io.qwen4j.tensor.QuantKernels.W;
-import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2S;
 import static jdk.incubator.vector.VectorOperators.I2F;
@@ -96,6 +95,6 @@ public final class Q5_KWeight extends QuantizedWeight {
             acc = ((FloatVector) sum.convert(I2F, 0)).fma(FloatVector.broadcast(F, QuantKernels.f16(data, bo) * dx), acc);
             mins += QuantKernels.f16(data, bo + 2) * dx * minSum;
         }
-        return acc.reduceLanes(ADD) - mins;
+        return VectorKernels.sum(acc) - mins;
     }
 }

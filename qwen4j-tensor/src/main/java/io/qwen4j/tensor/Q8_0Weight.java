@@ -6,7 +6,6 @@ import static io.qwen4j.tensor.QuantKernels.I;
 import static io.qwen4j.tensor.QuantKernels.LE;
 import static io.qwen4j.tensor.QuantKernels.S;
 import static io.qwen4j.tensor.QuantKernels.W;
-import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2S;
 import static jdk.incubator.vector.VectorOperators.I2F;
@@ -61,6 +60,6 @@ public final class Q8_0Weight extends QuantizedWeight {
             }
             acc = ((FloatVector) sum.convert(I2F, 0)).fma(FloatVector.broadcast(F, QuantKernels.f16(data, bo) * x.d[xb + b]), acc);
         }
-        return acc.reduceLanes(ADD);
+        return VectorKernels.sum(acc);
     }
 }

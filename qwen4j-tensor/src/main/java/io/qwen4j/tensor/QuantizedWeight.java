@@ -75,17 +75,8 @@ abstract class QuantizedWeight extends StoredWeight {
         throw new UnsupportedOperationException(dtype + " has no integer kernel");
     }
 
-    /** Dequantizes each row once, then vector dot products with every token. */
+    /** Dequantizes each row once into a float tile, then the tiled float kernel. */
     void matmulFloats(FloatMatrix x, FloatMatrix out, int rowStart, int rowEnd) {
-        float[] xs = x.data();
-        float[] os = out.data();
-        int oc = out.cols();
-        float[] row = BF16Weight.scratch(cols);
-        for (int r = rowStart; r < rowEnd; r++) {
-            dequantizeRow(r, row, 0);
-            for (int t = 0; t < x.rows(); t++) {
-                os[t * oc + r] = VectorKernels.dot(row, 0, xs, t * cols, cols);
-            }
-        }
+        FloatGemm.matmul(this::dequantizeRow, cols, x, out, rowStart, rowEnd);
     }
 }

@@ -7,6 +7,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -25,6 +26,112 @@ final class VectorKernels {
 
     private VectorKernels() {}
 
+    // Lane i exchanged with lane i ^ d (identity where the species has fewer lanes).
+    private static final VectorShuffle<Float> SWAP8 = swap(8);
+    private static final VectorShuffle<Float> SWAP4 = swap(4);
+    private static final VectorShuffle<Float> SWAP2 = swap(2);
+    private static final VectorShuffle<Float> SWAP1 = swap(1);
+
+    private static VectorShuffle<Float> swap(int d) {
+        return VectorShuffle.fromOp(F, i -> d < F.length() ? i ^ d : i);
+    }
+
+    /**
+     * The sum of v's lanes in a fixed pairwise order: lane i plus lane i + n/2, then those halves the same
+     * way, down to one lane ({@link #sumLanes} spells the same order out). {@code reduceLanes(ADD)} is not
+     * used anywhere: its order differs between the interpreter and C2, so the same input gave different
+     * bits before and after warm-up. Element-wise adds and shuffles are exact in every tier.
+     */
+    static float sum(FloatVector v) {
+        if (v.species() != F || F.length() > 16) {
+            return sumLanes(v.toArray());
+        }
+        if (F.length() >= 16) {
+            v = v.add(v.rearrange(SWAP8));
+        }
+        if (F.length() >= 8) {
+            v = v.add(v.rearrange(SWAP4));
+        }
+        if (F.length() >= 4) {
+            v = v.add(v.rearrange(SWAP2));
+        }
+        if (F.length() >= 2) {
+            v = v.add(v.rearrange(SWAP1));
+        }
+        return v.lane(0);
+    }
+
+    /** The order of {@link #sum}: a[i] += a[i + d] for i < d, d = n/2, n/4, …, 1; {@code a} is overwritten. */
+    static float sumLanes(float[] a) {
+        for (int d = a.length / 2; d >= 1; d /= 2) {
+            for (int i = 0; i < d; i++) {
+                a[i] = a[i] + a[i + d];
+            }
+        }
+        return a[0];
+    }
+
+    // Cephes' expf: n = round(x·log2 e), r = x − n·ln 2 in two parts, e^r by a degree-7 polynomial, times 2^n.
+    // Spelled with element-wise IEEE operations only, so every tier (and the scalar mirror) gives the same
+    // bits; the Vector API's EXP is a different approximation in C2 (SVML) than in the interpreter.
+    private static final float EXP_HI = 88.3762626647949f;
+    private static final float EXP_OVERFLOW = 88.72283905206835f; // ln(Float.MAX_VALUE): e^x is +∞ above
+    private static final float EXP_LO = -87.3365447504f; // e^x is below the smallest normal float: 0
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float ROUND = 12582912f; // 1.5·2^23: x + ROUND − ROUND rounds x to an integer
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float P0 = 1.9875691500e-4f;
+    private static final float P1 = 1.3981999507e-3f;
+    private static final float P2 = 8.3334519073e-3f;
+    private static final float P3 = 4.1665795894e-2f;
+    private static final float P4 = 1.6666665459e-1f;
+    private static final float P5 = 5.0000001201e-1f;
+
+    /**
+     * e^x per lane, within 2 ulp; the same bits as {@link #exp(float)} lane by lane. Below the smallest
+     * normal float it is 0, above ln(Float.MAX_VALUE) +∞, and the 0.35 just below that saturate at e^88.376.
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector c = x.min(EXP_HI).max(EXP_LO);
+        FloatVector n = c.mul(LOG2E).add(ROUND).sub(ROUND);
+        FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), c);
+        r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
+        FloatVector p = r.fma(P0, P1);
+        p = p.fma(r, FloatVector.broadcast(F, P2));
+        p = p.fma(r, FloatVector.broadcast(F, P3));
+        p = p.fma(r, FloatVector.broadcast(F, P4));
+        p = p.fma(r, FloatVector.broadcast(F, P5));
+        FloatVector y = p.mul(r.mul(r)).add(r).add(1f);
+        IntVector e = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        y = y.mul(e.reinterpretAsFloats());
+        y = y.blend(0f, x.lt(EXP_LO));
+        y = y.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_OVERFLOW));
+        return y;
+    }
+
+    /** The scalar mirror of {@link #exp(FloatVector)}: the same operations in the same order. */
+    static float exp(float x) {
+        float c = Math.max(Math.min(x, EXP_HI), EXP_LO);
+        float n = c * LOG2E + ROUND - ROUND;
+        float r = Math.fma(n, -LN2_HI, c);
+        r = Math.fma(n, -LN2_LO, r);
+        float p = Math.fma(r, P0, P1);
+        p = Math.fma(p, r, P2);
+        p = Math.fma(p, r, P3);
+        p = Math.fma(p, r, P4);
+        p = Math.fma(p, r, P5);
+        float y = p * (r * r) + r + 1f;
+        y = y * Float.intBitsToFloat(((int) n + 127) << 23);
+        if (x < EXP_LO) {
+            y = 0f;
+        }
+        if (x > EXP_OVERFLOW) {
+            y = Float.POSITIVE_INFINITY;
+        }
+        return y;
+    }
+
     /** Σ a[ao+i]·b[bo+i] for i < n. */
     static float dot(float[] a, int ao, float[] b, int bo, int n) {
         int step = F.length();
@@ -38,7 +145,7 @@ final class VectorKernels {
         for (; i <= n - step; i += step) {
             acc0 = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = sum(acc0.add(acc1));
         for (; i < n; i++) {
             sum += a[ao + i] * b[bo + i];
         }
@@ -58,7 +165,7 @@ final class VectorKernels {
         for (; i <= n - step; i += step) {
             acc0 = FloatVector.fromMemorySegment(F, w, off + 4L * i, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(F, x, xo + i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = sum(acc0.add(acc1));
         for (; i < n; i++) {
             sum += w.get(FLOAT_LE, off + 4L * i) * x[xo + i];
         }
@@ -88,7 +195,7 @@ final class VectorKernels {
         for (; i <= n - step; i += step) {
             acc0 = bf16(w, off + 2L * i).fma(FloatVector.fromArray(F, x, xo + i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = sum(acc0.add(acc1));
         for (; i < n; i++) {
             sum += bf16ToFloat(w.get(SHORT_LE, off + 2L * i)) * x[xo + i];
         }

@@ -144,13 +144,13 @@ final class VectorOps implements Ops {
         FloatVector vsum = FloatVector.zero(F);
         i = 0;
         for (; i <= len - F.length(); i += F.length()) {
-            FloatVector e = FloatVector.fromArray(F, x, off + i).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorKernels.exp(FloatVector.fromArray(F, x, off + i).sub(max));
             e.intoArray(x, off + i);
             vsum = vsum.add(e);
         }
-        float sum = vsum.reduceLanes(VectorOperators.ADD);
+        float sum = VectorKernels.sum(vsum);
         for (; i < len; i++) {
-            float e = (float) Math.exp(x[off + i] - max);
+            float e = VectorKernels.exp(x[off + i] - max);
             x[off + i] = e;
             sum += e;
         }
@@ -171,11 +171,11 @@ final class VectorOps implements Ops {
             int i = lo;
             for (; i <= hi - F.length(); i += F.length()) {
                 FloatVector gv = FloatVector.fromArray(F, g, i);
-                FloatVector sig = gv.neg().lanewise(VectorOperators.EXP).add(1f);
+                FloatVector sig = VectorKernels.exp(gv.neg()).add(1f);
                 gv.div(sig).mul(FloatVector.fromArray(F, u, i)).intoArray(o, i);
             }
             for (; i < hi; i++) {
-                o[i] = (float) (g[i] / (1.0 + Math.exp(-g[i]))) * u[i];
+                o[i] = g[i] / (VectorKernels.exp(-g[i]) + 1f) * u[i];
             }
         });
     }
@@ -238,7 +238,7 @@ final class VectorOps implements Ops {
                 for (; i <= n - F.length(); i += F.length()) {
                     vsum = vsum.add(FloatVector.fromArray(F, xs, base + i));
                 }
-                float sum = vsum.reduceLanes(VectorOperators.ADD);
+                float sum = VectorKernels.sum(vsum);
                 for (; i < n; i++) {
                     sum += xs[base + i];
                 }
@@ -249,7 +249,7 @@ final class VectorOps implements Ops {
                     FloatVector d = FloatVector.fromArray(F, xs, base + i).sub(mean);
                     vss = d.fma(d, vss);
                 }
-                float ss = vss.reduceLanes(VectorOperators.ADD);
+                float ss = VectorKernels.sum(vss);
                 for (; i < n; i++) {
                     float d = xs[base + i] - mean;
                     ss += d * d;
@@ -282,16 +282,17 @@ final class VectorOps implements Ops {
         FloatVector t = FloatVector.broadcast(F, 1f).div(z.fma(ERF_P, 1f));
         FloatVector poly = t.fma(ERF_P5, ERF_P4).fma(t, FloatVector.broadcast(F, ERF_P3))
                 .fma(t, FloatVector.broadcast(F, ERF_P2)).fma(t, FloatVector.broadcast(F, ERF_P1)).mul(t);
-        FloatVector e = z.mul(z).neg().lanewise(VectorOperators.EXP);
+        FloatVector e = VectorKernels.exp(z.mul(z).neg());
         FloatVector r = poly.mul(e).neg().add(1f);
         return r.blend(r.neg(), x.lt(0f));
     }
 
+    /** The scalar mirror of {@link #erf(FloatVector)}, for the tails: the same operations, the same bits. */
     private static float erf(float x) {
         float z = Math.abs(x);
-        float t = 1f / (ERF_P * z + 1f);
-        float poly = ((((ERF_P5 * t + ERF_P4) * t + ERF_P3) * t + ERF_P2) * t + ERF_P1) * t;
-        float r = 1f - poly * (float) Math.exp(-z * z);
+        float t = 1f / Math.fma(z, ERF_P, 1f);
+        float poly = Math.fma(Math.fma(Math.fma(Math.fma(t, ERF_P5, ERF_P4), t, ERF_P3), t, ERF_P2), t, ERF_P1) * t;
+        float r = 1f - poly * VectorKernels.exp(-z * z);
         return x < 0 ? -r : r;
     }
 
@@ -306,8 +307,19 @@ final class VectorOps implements Ops {
     @Override
     public void geluTanh(FloatMatrix x, FloatMatrix out) {
         elementwise(x, out,
-                v -> v.mul(0.5f).mul(v.mul(v).mul(v).mul(GELU_TANH_KAPPA).add(v).mul(GELU_TANH_BETA).lanewise(VectorOperators.TANH).add(1f)),
-                v -> 0.5f * v * (1f + (float) Math.tanh(GELU_TANH_BETA * (v + GELU_TANH_KAPPA * v * v * v))));
+                v -> v.mul(0.5f).mul(tanh(v.mul(v).mul(v).mul(GELU_TANH_KAPPA).add(v).mul(GELU_TANH_BETA)).add(1f)),
+                v -> 0.5f * v * (tanh((v * v * v * GELU_TANH_KAPPA + v) * GELU_TANH_BETA) + 1f));
+    }
+
+    /** tanh y = 1 − 2/(e^{2y} + 1), on {@link VectorKernels#exp}: the same bits in every JIT tier. */
+    private static FloatVector tanh(FloatVector y) {
+        FloatVector two = FloatVector.broadcast(F, 2f);
+        return two.div(VectorKernels.exp(y.mul(2f)).add(1f)).neg().add(1f);
+    }
+
+    /** The scalar mirror of {@link #tanh(FloatVector)}. */
+    private static float tanh(float y) {
+        return -(2f / (VectorKernels.exp(y * 2f) + 1f)) + 1f;
     }
 
     private interface FloatFunction {
