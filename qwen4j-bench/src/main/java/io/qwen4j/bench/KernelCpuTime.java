@@ -25,19 +25,19 @@ public final class KernelCpuTime {
             Ops ops = Ops.vector(pool);
             System.out.println(ops.describe());
             for (String type : types) {
-                for (int[] shape : new int[][] {{3072, 1024}, {1024, 3072}}) {
+                for (int[] shape : new int[][] {{3072, 1024}, {1024, 3072}, {151936, 1024}}) {
                     Weight w = BenchWeights.random(DType.valueOf(type), shape[0], shape[1], arena, 1);
-                    for (int tokens : new int[] {1, 64}) {
+                    for (int tokens : shape[0] > 100000 ? new int[] {1} : new int[] {1, 64}) {
                         FloatMatrix x = BenchWeights.activations(tokens, shape[1], 2);
                         FloatMatrix out = new FloatMatrix(tokens, shape[0]);
-                        int warm = tokens == 1 ? 400 : 20;
+                        int warm = shape[0] > 100000 ? 5 : tokens == 1 ? 400 : 20;
                         for (int i = 0; i < warm; i++) {
                             ops.matmul(w, x, out);
                         }
                         long best = Long.MAX_VALUE;
                         for (int i = 0; i < 10; i++) {
                             long t0 = mx.getCurrentThreadCpuTime();
-                            int reps = tokens == 1 ? 20 : 1;
+                            int reps = tokens == 1 && shape[0] < 100000 ? 20 : 1;
                             for (int k = 0; k < reps; k++) {
                                 ops.matmul(w, x, out);
                             }

@@ -57,7 +57,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--synthetic", paramLabel = "SHAPE",
             description = "Random weights of a real shape: qwen3-0.6b or qwen3-30b-a3b, optionally :layers=N;"
                     + " qwen3-omni-code2wav[:frames=N][:chunk=C] measures speech synthesis (Code2Wav) instead;"
-                    + " qwen3-omni-speech[:layers=N][:talker-layers=M][:tokens=T][:frames=F] the whole spoken-answer pipeline.")
+                    + " qwen3-omni-speech[:layers=N][:talker-layers=M][:tokens=T][:frames=F][:chunk=C] the whole spoken-answer pipeline.")
     String synthetic;
 
     /** Weight types of a synthetic model, with the GGUF conversion that makes them. */
@@ -152,7 +152,7 @@ final class BenchCommand implements Callable<Integer> {
             return SpeechBench.run(synthetic, threads, repetitions, json, spec.commandLine().getOut(), err);
         }
         if (SpeechPipelineBench.handles(synthetic)) {
-            return SpeechPipelineBench.run(synthetic, threads, repetitions, json, spec.commandLine().getOut(), err, null);
+            return SpeechPipelineBench.run(synthetic, threads, repetitions, json, spec.commandLine().getOut(), err);
         }
         Path dir;
         Path temp = null;

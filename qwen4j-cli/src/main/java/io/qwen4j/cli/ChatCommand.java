@@ -6,6 +6,9 @@ import io.qwen4j.engine.ChatListener;
 import io.qwen4j.engine.ChatRequest;
 import io.qwen4j.engine.ChatResult;
 import io.qwen4j.engine.RequestHandle;
+import io.qwen4j.engine.SpeechPipeline;
+import io.qwen4j.engine.SpokenChat;
+import io.qwen4j.media.WavWriter;
 import io.qwen4j.tokenizer.chat.ChatMessage;
 import io.qwen4j.tokenizer.chat.ContentPart;
 import io.qwen4j.tokenizer.chat.ToolCall;
@@ -27,6 +30,7 @@ import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code qwen4j chat}: an interactive conversation in the terminal. */
 @Command(name = "chat",
@@ -38,6 +42,8 @@ import picocli.CommandLine.Mixin;
                 + " Commands: /reset (forget the conversation), /think and /no_think (turn reasoning on or off),"
                 + " /image, /audio, /video PATH (Qwen3-Omni: attach media to the next message), /help. Reasoning is shown"
                 + " dimmed. Earlier turns are kept in the KV cache, so follow-ups start fast.",
+            "%nWith a Qwen3-Omni Instruct checkpoint, --speak-dir DIR also says every answer: answer-1.wav, answer-2.wav, ..."
+                + " in DIR (24 kHz WAV; --voice picks Ethan, Chelsie or Aiden).",
             "%nExample:%n  qwen4j chat --model Qwen/Qwen3-0.6B --system \"You are terse.\"%n"
         })
 final class ChatCommand implements Callable<Integer> {
@@ -55,10 +61,23 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     ConversationOptions conversation;
 
+    @Mixin
+    SpeechOptions speech;
+
+    @Option(names = "--speak-dir", paramLabel = "DIR",
+            description = "Qwen3-Omni Instruct: also say each answer, into DIR/answer-N.wav (24 kHz, 16-bit mono).")
+    Path speakDir;
+
     @Override
     public Integer call() throws IOException {
+        speech.checkUnused(speakDir != null, "--speak-dir");
+        if (speakDir != null) {
+            SpeechOptions.checkCanSpeak(conversation.model.resolve());
+            Files.createDirectories(speakDir);
+        }
         try (Terminal terminal = TerminalBuilder.builder().system(true).dumb(true).build();
-             ChatEngine chat = conversation.open()) {
+             ChatEngine chat = conversation.open();
+             SpeechOptions.Speaker speaker = speakDir == null ? null : speech.open(chat, conversation.model.resolve(), conversation.model.loadOptions())) {
             LineReader reader = LineReaderBuilder.builder().terminal(terminal)
                     .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true).build();
             PrintWriter out = terminal.writer();
@@ -71,6 +90,7 @@ final class ChatCommand implements Callable<Integer> {
             List<ChatMessage> messages = conversation.preamble();
             List<ContentPart> attached = new ArrayList<>();
             ChatRequest.Thinking thinking = conversation.thinking();
+            int spoken = 0;
             while (true) {
                 String input;
                 try {
@@ -123,7 +143,9 @@ final class ChatCommand implements Callable<Integer> {
                 }
                 ChatResult r;
                 try {
-                    r = answer(terminal, chat, conversation.request(chat, messages, thinking), color);
+                    ChatRequest request = conversation.request(chat, messages, thinking);
+                    r = speaker == null ? answer(terminal, chat, request, color)
+                            : speak(terminal, speaker, request, speakDir.resolve("answer-" + ++spoken + ".wav"), color);
                 } catch (Qwen4jException e) {
                     // e.g. the conversation no longer fits the context, or a file is not media: say so and keep the session
                     messages.removeLast();
@@ -205,6 +227,31 @@ final class ChatCommand implements Callable<Integer> {
             line = reader.readLine(CONTINUATION);
         }
         return sb.append(line).toString();
+    }
+
+    /** Streams one answer and says it into {@code wavFile}; Ctrl-C cancels both. */
+    private static ChatResult speak(Terminal terminal, SpeechOptions.Speaker speaker, ChatRequest request, Path wavFile, boolean color) {
+        AnswerPrinter printer = new AnswerPrinter(terminal.writer(), terminal.writer(), color);
+        CompletableFuture<SpokenChat.Answer> done = new CompletableFuture<>();
+        try (WavWriter wav = WavWriter.create(wavFile, WavWriter.SAMPLE_RATE)) {
+            SpeechPipeline.Handle handle = speaker.chat().start(request, speaker.voice(), printer, chunk -> wav.write(chunk.pcm()), done::complete);
+            Terminal.SignalHandler previous = terminal.handle(Terminal.Signal.INT, signal -> handle.cancel());
+            try {
+                handle.await();
+                SpokenChat.Answer a = done.get();
+                terminal.writer().printf(Locale.ROOT, "%s(spoken: %s, %.1f s)%s%n", color ? AnswerPrinter.DIM : "", wavFile,
+                        a.speech().audioSeconds(), color ? AnswerPrinter.RESET : "");
+                return a.text();
+            } catch (InterruptedException e) {
+                handle.cancel();
+                Thread.currentThread().interrupt();
+                throw new Qwen4jException("interrupted");
+            } catch (ExecutionException e) {
+                throw new Qwen4jException("the answer failed: " + e.getCause(), e.getCause());
+            } finally {
+                terminal.handle(Terminal.Signal.INT, previous);
+            }
+        }
     }
 
     /** Streams one answer; Ctrl-C while it is written cancels it. */

@@ -3,9 +3,13 @@ package io.qwen4j.cli;
 import io.qwen4j.common.InvalidInputException;
 import io.qwen4j.engine.ChatEngine;
 import io.qwen4j.engine.EngineOptions;
+import io.qwen4j.engine.SpokenChat;
+import io.qwen4j.models.Code2WavStream;
+import io.qwen4j.models.Qwen3OmniTalker;
 import io.qwen4j.server.MediaPolicy;
 import io.qwen4j.server.OpenAiServer;
 import io.qwen4j.server.ServerOptions;
+import io.qwen4j.server.SpokenChatSpeaker;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +35,12 @@ import picocli.CommandLine.Spec;
             "  qwen4j serve                                    # the demo model on http://127.0.0.1:8080/v1",
             "  qwen4j serve --model Qwen/Qwen3-0.6B --port 9000 --api-key secret",
             "  curl http://127.0.0.1:8080/v1/chat/completions -H 'Content-Type: application/json' \\",
-            "       -d '{\"messages\": [{\"role\": \"user\", \"content\": \"Hello\"}], \"max_tokens\": 32}'"})
+            "       -d '{\"messages\": [{\"role\": \"user\", \"content\": \"Hello\"}], \"max_tokens\": 32}'",
+            "  # a Qwen3-Omni model: an image part, and a transcription",
+            "  curl http://127.0.0.1:8080/v1/chat/completions -H 'Content-Type: application/json' -d '{\"messages\": [{\"role\": \"user\","
+                + " \"content\": [{\"type\": \"image_url\", \"image_url\": {\"url\": \"data:image/png;base64,'$(base64 -w0 cat.png)'\"}},"
+                + " {\"type\": \"text\", \"text\": \"What is this?\"}]}]}'",
+            "  curl http://127.0.0.1:8080/v1/audio/transcriptions -F file=@speech.wav -F model=NAME"})
 final class ServeCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model = new ModelOptions();
@@ -73,7 +82,7 @@ final class ServeCommand implements Callable<Integer> {
             + " fetched, or uploaded), in MiB; larger ones get HTTP 400 (default: ${DEFAULT-VALUE}).")
     long maxMediaMb = MediaPolicy.DEFAULT.maxBytes() >> 20;
 
-    @Option(names = "--allow-media-urls", description = "Fetch http(s) URLs of image_url / video_url parts (off: only data: URLs are"
+    @Option(names = "--allow-media-urls", description = "Fetch http(s) URLs of image_url, audio_url and video_url parts (off: only data: URLs are"
             + " taken). The server then fetches whatever its clients name, local addresses included: enable it only for trusted clients.")
     boolean allowMediaUrls;
 
@@ -85,6 +94,15 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--media-max-redirects", paramLabel = "N", description = "Redirects followed for one media URL (default: ${DEFAULT-VALUE}).")
     int mediaMaxRedirects = MediaPolicy.DEFAULT.maxRedirects();
+
+    @Option(names = "--no-talker", description = "Qwen3-Omni Instruct: do not load the talker and Code2Wav (their memory is saved;"
+            + " requests for audio get a 400).")
+    boolean noTalker;
+
+    @Option(names = "--speech-chunk", paramLabel = "FRAMES", description = "Qwen3-Omni Instruct: Code2Wav decodes spoken answers in chunks"
+            + " of this many codec frames (12.5 per second), each after 25 frames of context; smaller chunks start the audio of a"
+            + " streamed answer sooner (default: ${DEFAULT-VALUE}, the reference's chunked_decode, whose waveform generate returns).")
+    int speechChunk = Code2WavStream.DEFAULT_CHUNK_SIZE;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -108,6 +126,9 @@ final class ServeCommand implements Callable<Integer> {
             throw new InvalidInputException("--max-media-mb, --media-connect-timeout and --media-read-timeout must be positive and"
                     + " --media-max-redirects not negative");
         }
+        if (speechChunk < 1) {
+            throw new InvalidInputException("--speech-chunk must be at least 1 frame, got " + speechChunk);
+        }
         if (port < 0 || port > 65535) {
             throw new InvalidInputException("--port must be in 0..65535, got " + port);
         }
@@ -116,25 +137,38 @@ final class ServeCommand implements Callable<Integer> {
         String name = servedName != null ? servedName : model.model != null ? model.model : "qwen4j-demo";
         EngineOptions engineOptions = new EngineOptions(parallel, batchTokens, queue, 0, prefixCache);
         ChatEngine engine = ChatEngine.open(name, path, model.loadOptions(), engineOptions);
+        SpokenChatSpeaker speaker = null;
         OpenAiServer server;
         try {
+            if (!noTalker && Qwen3OmniTalker.present(path)) {
+                speaker = SpokenChatSpeaker.open(engine, path, model.loadOptions(), speechChunk, Code2WavStream.DEFAULT_LEFT_CONTEXT,
+                        SpokenChat.MAX_FRAMES);
+            }
             server = new OpenAiServer(engine, ServerOptions.defaults(name).withHost(host).withPort(port).withApiKey(apiKey)
                     .withMaxBodyBytes(maxBody).withMedia(new MediaPolicy(maxMediaMb << 20, allowMediaUrls,
                             Duration.ofMillis(Math.round(mediaConnectTimeout * 1000)), Duration.ofMillis(Math.round(mediaReadTimeout * 1000)),
-                            mediaMaxRedirects))).start();
+                            mediaMaxRedirects)), speaker).start();
         } catch (RuntimeException e) {
+            if (speaker != null) {
+                speaker.close();
+            }
             engine.close();
             throw e;
         }
+        SpokenChatSpeaker spoken = speaker;
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             server.close();
+            if (spoken != null) {
+                spoken.close();
+            }
             engine.close();
             stopped.countDown();
         }, "qwen4j-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        out.printf("qwen4j serve: %s on %s/v1 (%d parallel, context %d tokens%s); Ctrl-C stops%n", name, server.url(), parallel,
-                engine.contextLength(), apiKey.isEmpty() ? "" : ", API key required");
+        out.printf("qwen4j serve: %s on %s/v1 (%d parallel, context %d tokens%s%s); Ctrl-C stops%n", name, server.url(), parallel,
+                engine.contextLength(), apiKey.isEmpty() ? "" : ", API key required",
+                spoken == null ? "" : ", speaks with " + String.join(", ", spoken.voices()));
         out.flush();
         server.join();
         stopped.await();

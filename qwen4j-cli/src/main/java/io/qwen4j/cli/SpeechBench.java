@@ -47,9 +47,17 @@ final class SpeechBench {
     private static final int SAMPLE_RATE = 24000;
 
     /** One test's timings: seconds of compute per repetition. */
-    record Row(String model, long params, int threads, String test, int frames, int samples, double[] seconds) {
+    record Row(String model, long params, int threads, String test, int frames, int samples, double[] seconds, double[] cpuSeconds) {
         double median() {
-            double[] s = seconds.clone();
+            return median(seconds);
+        }
+
+        double cpuMedian() {
+            return median(cpuSeconds);
+        }
+
+        static double median(double[] v) {
+            double[] s = v.clone();
             Arrays.sort(s);
             return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
         }
@@ -93,27 +101,34 @@ final class SpeechBench {
                 Qwen3OmniCode2Wav c2w = Qwen3OmniCode2Wav.load(weights, config, "code2wav.", Ops.vector(pool));
                 c2w.decode(slice(codes, 4)); // warm-up
                 if (Boolean.getBoolean("qwen4j.speechbench.stages")) {
-                    long[] last = {System.nanoTime()};
+                    long[] last = {System.nanoTime(), cpuNanos()};
                     c2w.decode(slice(codes, frames), (tap, v) -> {
                         long now = System.nanoTime();
-                        err.printf(Locale.ROOT, "  %-20s %8.3f s  %s%n", tap, (now - last[0]) / 1e9, v);
+                        long cpu = cpuNanos();
+                        err.printf(Locale.ROOT, "  %-20s %8.3f s  (process CPU %8.3f s)  %s%n", tap, (now - last[0]) / 1e9,
+                                (cpu - last[1]) / 1e9, v);
                         err.flush();
                         last[0] = now;
+                        last[1] = cpu;
                     });
                 }
                 err.printf(Locale.ROOT, "decode%d, %d thread(s) ...%n", frames, t);
                 err.flush();
                 double[] s = new double[repetitions];
+                double[] cpu = new double[repetitions];
                 int samples = 0;
                 for (int r = 0; r < repetitions; r++) {
                     long t0 = System.nanoTime();
+                    long c0 = cpuNanos();
                     samples = c2w.decode(slice(codes, frames)).length;
                     s[r] = (System.nanoTime() - t0) / 1e9;
+                    cpu[r] = (cpuNanos() - c0) / 1e9;
                 }
-                rows.add(new Row(name, weights.parameters(), t, "decode" + frames, frames, samples, s));
+                rows.add(new Row(name, weights.parameters(), t, "decode" + frames, frames, samples, s, cpu));
                 err.printf(Locale.ROOT, "first-chunk%d, %d thread(s) ...%n", chunk, t);
                 err.flush();
                 double[] f = new double[repetitions];
+                double[] fc = new double[repetitions];
                 int firstSamples = 0;
                 for (int r = 0; r < repetitions; r++) {
                     Code2WavStream stream = c2w.stream(chunk, Code2WavStream.DEFAULT_LEFT_CONTEXT);
@@ -124,17 +139,24 @@ final class SpeechBench {
                             frame[q] = codes[q][i];
                         }
                         long t0 = System.nanoTime();
+                        long c0 = cpuNanos();
                         audio = stream.push(frame);
                         f[r] = (System.nanoTime() - t0) / 1e9;
+                        fc[r] = (cpuNanos() - c0) / 1e9;
                     }
                     firstSamples = audio.length;
                 }
-                rows.add(new Row(name, weights.parameters(), t, "first-chunk" + chunk, chunk, firstSamples, f));
+                rows.add(new Row(name, weights.parameters(), t, "first-chunk" + chunk, chunk, firstSamples, f, fc));
             }
         }
         out.print(json ? toJson(rows) : toTable(rows));
         out.flush();
         return 0;
+    }
+
+    /** CPU time of this process (every thread, the JIT and GC included): on a shared machine, the work done. */
+    static long cpuNanos() {
+        return ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
     }
 
     private static int option(String options, String key, int fallback) {
@@ -184,13 +206,14 @@ final class SpeechBench {
 
     static String toTable(List<Row> rows) {
         StringBuilder sb = new StringBuilder();
-        sb.append("| model | params | threads | test | frames | audio s | compute s (median) | min | max | RTF (median) |\n");
-        sb.append("| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        sb.append("| model | params | threads | test | frames | audio s | wall s (median) | min | max | RTF | CPU s (median) | CPU s per audio s |\n");
+        sb.append("| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (Row r : rows) {
             double min = Arrays.stream(r.seconds()).min().orElse(0);
             double max = Arrays.stream(r.seconds()).max().orElse(0);
-            sb.append(String.format(Locale.ROOT, "| %s | %.0f M | %d | %s | %d | %.2f | %.3f | %.3f | %.3f | %.2f |%n", r.model(),
-                    r.params() / 1e6, r.threads(), r.test(), r.frames(), r.audioSeconds(), r.median(), min, max, r.rtf(r.median())));
+            sb.append(String.format(Locale.ROOT, "| %s | %.0f M | %d | %s | %d | %.2f | %.3f | %.3f | %.3f | %.2f | %.3f | %.2f |%n", r.model(),
+                    r.params() / 1e6, r.threads(), r.test(), r.frames(), r.audioSeconds(), r.median(), min, max, r.rtf(r.median()),
+                    r.cpuMedian(), r.rtf(r.cpuMedian())));
         }
         return sb.toString();
     }
@@ -208,6 +231,8 @@ final class SpeechBench {
             o.put("audio_seconds", r.audioSeconds());
             o.put("compute_seconds", r.median());
             o.put("real_time_factor", r.rtf(r.median()));
+            o.put("cpu_seconds", r.cpuMedian());
+            o.put("cpu_seconds_per_audio_second", r.rtf(r.cpuMedian()));
             ArrayNode s = o.putArray("samples_compute_seconds");
             for (double v : r.seconds()) {
                 s.add(v);

@@ -5,20 +5,24 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qwen4j.common.InvalidInputException;
 import io.qwen4j.core.CausalLm;
 import io.qwen4j.core.PromptMedia;
+import io.qwen4j.engine.Code2WavDecoders;
 import io.qwen4j.engine.SamplingParams;
 import io.qwen4j.engine.SpeechPipeline;
 import io.qwen4j.formats.ConfigJson;
 import io.qwen4j.formats.Json;
 import io.qwen4j.models.Architectures;
+import io.qwen4j.models.Code2WavStream;
 import io.qwen4j.models.LoadOptions;
+import io.qwen4j.models.Qwen3OmniCode2Wav;
 import io.qwen4j.models.Qwen3OmniTalker;
+import io.qwen4j.tensor.Ops;
+import io.qwen4j.tensor.ThreadPool;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -27,7 +31,7 @@ import java.util.regex.Pattern;
  * talker + code predictor → Code2Wav, concurrently) of Qwen3-Omni-30B-A3B-Instruct at its real shapes with random
  * weights in memory ({@link SyntheticOmni}). The thinker keeps only its first layers ({@code :layers=N}, default 2
  * of 48; its embeddings and LM head are whole), the talker all 20 unless {@code :talker-layers=M}; the code predictor
- * (5 layers) and Code2Wav (8) are whole. Greedy; the thinker writes {@code :tokens=T} tokens (default 32) after a
+ * (5 layers) and Code2Wav (8, {@link SpeechBench}'s random weights) are whole. Greedy; the thinker writes {@code :tokens=T} tokens (default 32) after a
  * 64-token text prompt, the talker {@code :frames=F} frames (default 50, 4 s; codec EOS suppressed), Code2Wav decodes
  * them in chunks of {@code :chunk=C} frames (default 25) with 25 frames of left context.
  *
@@ -54,8 +58,7 @@ final class SpeechPipelineBench {
         }
     }
 
-    static int run(String spec, int[] threads, int repetitions, boolean json, PrintWriter out, PrintWriter err,
-                   Supplier<SpeechPipeline.FrameDecoder> code2wav) throws IOException {
+    static int run(String spec, int[] threads, int repetitions, boolean json, PrintWriter out, PrintWriter err) throws IOException {
         Matcher m = SPEC.matcher(spec.strip().toLowerCase(Locale.ROOT));
         if (!m.matches()) {
             throw new InvalidInputException("unknown speech benchmark '" + spec + "'; use " + NAME
@@ -65,22 +68,28 @@ final class SpeechPipelineBench {
         int talkerLayers = option(m.group(1), "talker-layers", 20);
         int tokens = option(m.group(1), "tokens", 32);
         int frames = option(m.group(1), "frames", 50);
-        if (layers < 1 || layers > 48 || talkerLayers < 1 || talkerLayers > 20 || tokens < 2 || frames < 1) {
-            throw new InvalidInputException("layers must be within 1..48, talker-layers within 1..20, tokens at least 2 and frames at least 1");
+        int chunk = option(m.group(1), "chunk", 25);
+        if (layers < 1 || layers > 48 || talkerLayers < 1 || talkerLayers > 20 || tokens < 2 || frames < 1 || chunk < 1) {
+            throw new InvalidInputException("layers must be within 1..48, talker-layers within 1..20, tokens at least 2, frames and chunk at least 1");
         }
-        String name = String.format(Locale.ROOT, "qwen3-omni-30b-a3b speech (thinker %d/48 layers, talker %d/20) (random)", layers, talkerLayers);
+        String name = String.format(Locale.ROOT, "qwen3-omni-30b-a3b speech (thinker %d/48 layers, talker %d/20, chunk %d) (random)", layers,
+                talkerLayers, chunk);
         ConfigJson config = SyntheticOmni.config(layers, talkerLayers);
         err.println("building a random " + name + " in memory ...");
         err.flush();
         SyntheticOmni.Random weights = SyntheticOmni.weights(config);
+        ConfigJson codecConfig = SpeechBench.realConfig(8);
+        SpeechBench.RandomWeights codecWeights = SpeechBench.RandomWeights.code2wav(codecConfig, 7);
         List<Row> rows = new ArrayList<>();
         try {
             for (int t : threads) {
                 LoadOptions options = new LoadOptions(t, 4096);
                 CausalLm thinker = Architectures.load(config, ConfigJson.empty("generation"), weights, options);
                 Qwen3OmniTalker talker = Qwen3OmniTalker.load(config, weights, options);
-                try {
-                    SpeechPipeline pipeline = new SpeechPipeline(thinker, talker, code2wav);
+                try (ThreadPool codecPool = ThreadPool.create(t)) {
+                    Code2WavDecoders codec = Code2WavDecoders.of(Qwen3OmniCode2Wav.load(codecWeights, codecConfig, "code2wav.",
+                            Ops.vector(codecPool)), chunk, Code2WavStream.DEFAULT_LEFT_CONTEXT);
+                    SpeechPipeline pipeline = new SpeechPipeline(thinker, talker, codec::decoder);
                     int[] prompt = prompt(PROMPT);
                     SpeechPipeline.Request request = new SpeechPipeline.Request(prompt, PromptMedia.NONE, SamplingParams.greedy(), tokens,
                             new int[0], null, SpeechPipeline.TalkerSampling.greedy(frames + 1).withIgnoreEos());

@@ -128,5 +128,9 @@ class BadInputTest {
         }
         assertOneLineError(CliRunner.run("serve", "--parallel", "0"), "--parallel");
         assertOneLineError(CliRunner.run("serve", "--port", "70000"), "--port");
+        assertOneLineError(CliRunner.run("serve", "--max-media-mb", "0"), "--max-media-mb");
+        assertOneLineError(CliRunner.run("serve", "--media-read-timeout", "-1"), "--media-read-timeout");
+        assertOneLineError(CliRunner.run("serve", "--max-body-mb", "0"), "--max-body-mb");
+        assertOneLineError(CliRunner.run("serve", "--max-body-mb", "8", "--max-body-size", "100"), "not both");
     }
 }

@@ -118,13 +118,51 @@ class SpeechPipelineTest {
         assertEquals(0, r.samples());
     }
 
+    /** With Code2Wav as the last stage (the reference's chunking), the audio is transformers' e2e waveform. */
+    @Test
+    void theWaveformIsTheReferences() {
+        try (Code2WavDecoders codec = Code2WavDecoders.open(OmniFixtures.tinyOmni(), LoadOptions.defaults().withThreads(2))) {
+            SpeechPipeline pipeline = new SpeechPipeline(thinker, talker, codec::decoder);
+            int[] prompt = mmPrompt();
+            List<SpeechPipeline.AudioChunk> chunks = new CopyOnWriteArrayList<>();
+            SpeechPipeline.Result r = pipeline.speak(new SpeechPipeline.Request(prompt, thinker.prepare(prompt, mmMedia()), SamplingParams.greedy(),
+                    5, new int[] {imEnd()}, "Ethan", SpeechPipeline.TalkerSampling.greedy(6)), new SpeechPipeline.Listener() {
+                        @Override
+                        public void onAudio(SpeechPipeline.AudioChunk chunk) {
+                            chunks.add(chunk);
+                        }
+                    });
+            float[] expected = golden.weight("e2e.wav").toFloatArray();
+            float[] audio = new float[0];
+            for (SpeechPipeline.AudioChunk c : chunks) {
+                assertEquals(Code2WavDecoders.SAMPLE_RATE, c.sampleRate());
+                int at = audio.length;
+                audio = java.util.Arrays.copyOf(audio, at + c.pcm().length);
+                System.arraycopy(c.pcm(), 0, audio, at, c.pcm().length);
+            }
+            assertEquals(expected.length, audio.length, "samples");
+            assertEquals(expected.length, r.samples());
+            double err = 0;
+            double max = 0;
+            for (int i = 0; i < expected.length; i++) {
+                err = Math.max(err, Math.abs(audio[i] - expected[i]));
+                max = Math.max(max, Math.abs(expected[i]));
+            }
+            System.out.printf(java.util.Locale.ROOT, "pipeline waveform: %d samples, max abs error %.3e (%.3e of max |ref|)%n", audio.length, err,
+                    err / max);
+            assertTrue(err <= 1e-4 * max, "max abs error " + err + " of max " + max);
+            assertTrue(r.firstAudio() >= r.firstFrame());
+        }
+    }
+
     /**
-     * With a thinker slowed down (its listener sleeps per token), the talker's first frame comes while the text still
-     * streams: it needs only the first answer token fed back.
+     * With a thinker slowed down (its listener sleeps per token), the talker's first frame, and with chunks of one
+     * frame the first audio, come while the text still streams: the talker needs only the first answer token fed back.
      */
     @Test
-    void framesLeaveWhileTheTextStillStreams() {
-        SpeechPipeline pipeline = new SpeechPipeline(thinker, talker, null);
+    void framesAndAudioLeaveWhileTheTextStillStreams() {
+        Code2WavDecoders codec = Code2WavDecoders.open(OmniFixtures.tinyOmni(), LoadOptions.defaults().withThreads(2));
+        SpeechPipeline pipeline = new SpeechPipeline(thinker, talker, codec.withChunks(1, 25)::decoder);
         int[] prompt = ints(meta.get("prompts").get("text").get("ids"));
         AtomicInteger tokensAtFirstFrame = new AtomicInteger(-1);
         AtomicInteger count = new AtomicInteger();
@@ -149,6 +187,9 @@ class SpeechPipelineTest {
         assertTrue(!r.frames().isEmpty(), "no frames");
         assertTrue(tokensAtFirstFrame.get() < 40, "the first frame came after the whole text: " + tokensAtFirstFrame.get());
         assertTrue(r.firstFrame() < r.thinkerDone(), "first frame " + r.firstFrame() + " ns, thinker done " + r.thinkerDone() + " ns");
+        assertTrue(r.firstAudio() > 0 && r.firstAudio() < r.thinkerDone(), "first audio " + r.firstAudio() + " ns, thinker done "
+                + r.thinkerDone() + " ns");
+        codec.close();
     }
 
     /** The same text answer spoken twice gives the same codes, however the stages interleave. */

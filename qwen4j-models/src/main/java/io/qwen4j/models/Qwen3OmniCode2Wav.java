@@ -11,10 +11,14 @@ import io.qwen4j.core.SnakeBeta;
 import io.qwen4j.core.SwiGlu;
 import io.qwen4j.core.Taps;
 import io.qwen4j.formats.ConfigJson;
+import io.qwen4j.formats.SafeTensorsSource;
 import io.qwen4j.formats.WeightSource;
 import io.qwen4j.tensor.FloatMatrix;
 import io.qwen4j.tensor.Ops;
+import io.qwen4j.tensor.ThreadPool;
 import io.qwen4j.tensor.Weight;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -37,7 +41,7 @@ import java.util.List;
  * {@code result_norm} (pre-transformer output), {@code upsample.N} (after each ConvNeXt block), {@code decoder.N}
  * (after each decoder stage, the last being the unclamped waveform).
  */
-public final class Qwen3OmniCode2Wav {
+public final class Qwen3OmniCode2Wav implements AutoCloseable {
     /** Hyperparameters ({@code code2wav_config}, omni.md §1.3). */
     public record Config(
             int codebookSize,       // codebook_size (2048)
@@ -118,6 +122,7 @@ public final class Qwen3OmniCode2Wav {
     private final DecoderBlock[] blocks;     // decoder.1..n
     private final SnakeBeta finalAct;        // decoder.n+1
     private final CausalConv1d outputConv;   // decoder.n+2: → 1 channel, k 7
+    private AutoCloseable owned;             // what open() made for this decoder (weights, threads), closed with it
 
     private Qwen3OmniCode2Wav(Config cfg, Ops ops, Weight codeEmbedding, Layer[] layers, float[] norm, CausalTransConv1d[] upConvs,
                               ConvNeXtBlock[] upBlocks, CausalConv1d inputConv, DecoderBlock[] blocks, SnakeBeta finalAct,
@@ -187,6 +192,58 @@ public final class Qwen3OmniCode2Wav {
         SnakeBeta finalAct = snake(w, prefix + "decoder." + (n + 1) + ".", last);
         CausalConv1d outputConv = conv(w, prefix + "decoder." + (n + 2) + ".conv.", last, 1, 7, 1);
         return new Qwen3OmniCode2Wav(c, ops, emb, layers, norm, upConvs, upBlocks, inputConv, blocks, finalAct, outputConv);
+    }
+
+    /**
+     * Loads Code2Wav from a Qwen3-Omni checkpoint folder (config.json's {@code code2wav_config}, the {@code code2wav.*}
+     * tensors of its safetensors shards) on a pool of {@code threads} threads that {@link #close} releases.
+     *
+     * @throws ModelFileException when the checkpoint has no Code2Wav (the -Thinking and -Captioner checkpoints, a GGUF)
+     */
+    public static Qwen3OmniCode2Wav open(Path checkpoint, int threads) {
+        Path configFile = checkpoint.resolve("config.json");
+        if (!Files.isDirectory(checkpoint) || !Files.isRegularFile(configFile)) {
+            throw new ModelFileException(checkpoint + " is not a Qwen3-Omni checkpoint folder with config.json: Code2Wav (speech output) needs"
+                    + " the Instruct safetensors checkpoint");
+        }
+        ConfigJson config = ConfigJson.read(configFile);
+        ConfigJson c2w = config.section("code2wav_config").orElseThrow(() -> new ModelFileException(configFile
+                + " has no code2wav_config: this checkpoint cannot speak (the -Thinking and -Captioner checkpoints have no Code2Wav)"));
+        WeightSource w = SafeTensorsSource.open(checkpoint);
+        ThreadPool pool = null;
+        try {
+            if (w.names().stream().noneMatch(n -> n.startsWith("code2wav."))) {
+                throw new ModelFileException(checkpoint + " has a code2wav_config but no code2wav.* weights");
+            }
+            pool = ThreadPool.create(threads);
+            Qwen3OmniCode2Wav model = load(w, c2w, "code2wav.", Ops.vector(pool));
+            ThreadPool p = pool;
+            model.owned = () -> {
+                p.close();
+                w.close();
+            };
+            return model;
+        } catch (RuntimeException e) {
+            if (pool != null) {
+                pool.close();
+            }
+            w.close();
+            throw e;
+        }
+    }
+
+    /** Releases what {@link #open} made (nothing for a decoder made by {@link #load}). */
+    @Override
+    public void close() {
+        AutoCloseable o = owned;
+        owned = null;
+        if (o != null) {
+            try {
+                o.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing Code2Wav: " + e, e);
+            }
+        }
     }
 
     private static float[] vector(WeightSource w, String name, int n) {

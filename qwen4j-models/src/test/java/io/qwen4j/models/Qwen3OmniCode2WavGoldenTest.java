@@ -171,6 +171,17 @@ class Qwen3OmniCode2WavGoldenTest {
     }
 
     @Test
+    void openReadsTheCheckpointFolderAndAThinkerOnlyOneHasNone() {
+        try (Golden g = Golden.open(OmniFixture.FULL); Qwen3OmniCode2Wav c2w = Qwen3OmniCode2Wav.open(OmniFixture.checkpoint(OmniFixture.FULL), 2)) {
+            Golden.assertAllClose(List.of(Golden.compare("wav", c2w.decode(codes(g, "code2wav.codes")), g.tensor("code2wav.wav"))), REL_TOL,
+                    "code2wav opened from the folder");
+        }
+        String message = assertThrows(io.qwen4j.common.ModelFileException.class,
+                () -> Qwen3OmniCode2Wav.open(OmniFixture.checkpoint(OmniFixture.THINKER_ONLY), 1)).getMessage();
+        assertTrue(message.contains("code2wav") && message.lines().count() == 1, message);
+    }
+
+    @Test
     void badCodesAreRefused() {
         try (WeightSource w = SafeTensorsSource.open(OmniFixture.checkpoint(OmniFixture.FULL))) {
             Qwen3OmniCode2Wav c2w = load(w, Ops.scalar());

@@ -124,6 +124,11 @@ final class AudioOutput {
                     "audio.format");
         }
 
+        answer(p, ex, media, voice, stream, format);
+    }
+
+    private void answer(Params p, Exchange ex, MediaParts media, String voice, boolean stream, String format)
+            throws IOException, InterruptedException {
         ChatEngine engine = backend.engine();
         List<ChatMessage> messages = ChatCompletions.messages(p.get("messages"), media);
         int maxTokens = p.maxTokens();
@@ -132,6 +137,9 @@ final class AudioOutput {
         try {
             prompt = engine.prompt(request);
         } catch (InvalidInputException e) {
+            if (media.any()) { // most likely a media file that does not decode
+                throw ApiException.invalid(media.explain(e.getMessage()), "messages", "invalid_media");
+            }
             throw ApiException.invalid("the messages cannot be rendered by the model's chat template: " + e.getMessage(), "messages");
         }
         backend.checkLength(prompt.length(), maxTokens, p.maxTokensName(), "messages");

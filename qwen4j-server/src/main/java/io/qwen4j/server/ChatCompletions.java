@@ -146,10 +146,8 @@ final class ChatCompletions {
         }
         String failure = null;
         while (!run.done()) {
-            ChoiceRun.Event e = run.next(CLIENT_PROBE_MILLIS);
-            if (run.probeDue(CLIENT_PROBE_MILLIS)) {
-                cancelIfClientGone(run, ex);
-            }
+            ChoiceRun.Event e = run.next(ChoiceRun.PROBE_MILLIS);
+            run.endIfClientGone(ex, backend.metrics());
             switch (e) {
                 case null -> { }
                 case ChoiceRun.Token t -> tokens.get(t.choice()).add(t.token());
@@ -265,21 +263,6 @@ final class ChatCompletions {
             run.cancel(); // the client left: free the sequences now
             run.drain(backend.metrics());
             throw e;
-        }
-    }
-
-    /** How often a whole answer in the making checks that its client is still there. */
-    static final long CLIENT_PROBE_MILLIS = 200;
-
-    /**
-     * Cancels the run when the client of a whole (non-streamed) answer has closed its connection, and ends the
-     * request with an IOException, as a write to that client would.
-     */
-    void cancelIfClientGone(ChoiceRun run, Exchange ex) throws IOException, InterruptedException {
-        if (ex.clientGone()) {
-            run.cancel();
-            run.drain(backend.metrics());
-            throw new java.io.EOFException("the client closed the connection before its answer was complete");
         }
     }
 

@@ -130,24 +130,31 @@ final class ChoiceRun {
         return e;
     }
 
-    private long lastProbe = System.nanoTime();
-
-    /**
-     * Whether {@code millis} have passed since this last said yes: a whole answer looks at its client's connection
-     * that often, however fast tokens arrive (a steady stream of events would otherwise never leave time to look).
-     */
-    boolean probeDue(long millis) {
-        long now = System.nanoTime();
-        if (now - lastProbe < millis * 1_000_000L) {
-            return false;
-        }
-        lastProbe = now;
-        return true;
-    }
-
     /** Whether every choice has finished (as seen through {@link #next}). */
     boolean done() {
         return finished == choices;
+    }
+
+    /** How often a whole (non-streamed) answer in the making looks whether its client is still there. */
+    static final long PROBE_MILLIS = 200;
+    private long nextProbe = System.nanoTime() + PROBE_MILLIS * 1_000_000;
+
+    /**
+     * For a whole (non-streamed) answer, called between events: at most every {@link #PROBE_MILLIS}, asks whether the
+     * client closed its connection; if it did, cancels the choices, waits for them to end and throws, as a write to
+     * that client would.
+     */
+    void endIfClientGone(Exchange ex, ServerMetrics metrics) throws java.io.IOException, InterruptedException {
+        long now = System.nanoTime();
+        if (now - nextProbe < 0) {
+            return;
+        }
+        nextProbe = now + PROBE_MILLIS * 1_000_000;
+        if (ex.clientGone()) {
+            cancel();
+            drain(metrics);
+            throw new java.io.EOFException("the client closed the connection before its answer was complete");
+        }
     }
 
     /** Waits (10 s at most) for cancelled choices to end, so that their metrics count and nothing is left in flight. */

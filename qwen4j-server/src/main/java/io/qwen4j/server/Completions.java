@@ -82,9 +82,9 @@ final class Completions {
                 }
             }
             while (!run.done()) {
-                ChoiceRun.Event e = run.next(stream ? 15_000 : ChatCompletions.CLIENT_PROBE_MILLIS);
-                if (!stream && run.probeDue(ChatCompletions.CLIENT_PROBE_MILLIS) && ex.clientGone()) {
-                    throw new java.io.EOFException("the client closed the connection before its answer was complete");
+                ChoiceRun.Event e = run.next(stream ? 15_000 : ChoiceRun.PROBE_MILLIS);
+                if (!stream) {
+                    run.endIfClientGone(ex, backend.metrics());
                 }
                 switch (e) {
                     case null -> {

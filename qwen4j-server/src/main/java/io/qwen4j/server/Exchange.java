@@ -8,6 +8,9 @@ interface Exchange {
     /** Sends a whole JSON response. */
     void json(int status, JsonNode body) throws IOException;
 
+    /** Sends a whole response of another type. */
+    void send(int status, String contentType, byte[] body) throws IOException;
+
     /** Starts a {@code text/event-stream} response (status 200). */
     EventStream events() throws IOException;
 

@@ -19,8 +19,8 @@ import java.util.regex.Pattern;
 
 /**
  * The media of one request's messages, as OpenAI's content parts give them: {@code image_url} ({@code {"url": ...}}),
- * {@code input_audio} ({@code {"data": base64, "format": "wav"}}) and, as vLLM takes it, {@code video_url}
- * ({@code {"url": ...}}). A URL is a {@code data:} URL (base64) or, when the server allows it, an http(s) URL
+ * {@code input_audio} ({@code {"data": base64, "format": "wav"}}) and, as vLLM takes them, {@code audio_url} and
+ * {@code video_url} ({@code {"url": ...}}). A URL is a {@code data:} URL (base64) or, when the server allows it, an http(s) URL
  * ({@link MediaFetcher}); never a path or {@code file:} URL of the server's own disk. Each item is written to a
  * temporary file of this request, and the part becomes the {@code {"type": "image", "image": file}} form the engine
  * reads (in the place the part stands, so the chat template puts its placeholder there); {@link #close()} deletes the
@@ -67,8 +67,8 @@ final class MediaParts implements AutoCloseable {
             String type = part.path("type").asText("");
             String at = where + "[" + j + "]";
             if (!part.isObject() || !part.path("type").isTextual()) {
-                throw ApiException.invalid("'" + at + "' must be a content part: an object with a 'type' (text, image_url, input_audio"
-                        + " or video_url)", at);
+                throw ApiException.invalid("'" + at + "' must be a content part: an object with a 'type' (text, image_url, input_audio,"
+                        + " audio_url or video_url)", at);
             }
             if (!type.equals("text")) {
                 Kind k = kind(type, at);
@@ -111,10 +111,10 @@ final class MediaParts implements AutoCloseable {
     private static Kind kind(String type, String at) {
         return switch (type) {
             case "image_url" -> Kind.IMAGE;
-            case "input_audio" -> Kind.AUDIO;
+            case "input_audio", "audio_url" -> Kind.AUDIO;
             case "video_url" -> Kind.VIDEO;
             default -> throw ApiException.invalid("'" + at + "' has the type '" + type + "', which this server does not take: use text,"
-                    + " image_url, input_audio or video_url", at);
+                    + " image_url, input_audio, audio_url or video_url", at);
         };
     }
 
@@ -138,7 +138,12 @@ final class MediaParts implements AutoCloseable {
                     + " read: use wav or mp3 (or " + String.join(", ", AUDIO_FORMATS.stream().filter(x -> !x.equals("wav") && !x.equals("mp3"))
                     .sorted().toList()) + ")", where + ".format");
         }
-        return write(base64(data.textValue(), where + ".data", "audio"), f, at, "audio");
+        String b64 = data.textValue();
+        Matcher url = DATA_URL.matcher(b64.length() > 5 && b64.regionMatches(true, 0, "data:", 0, 5) ? b64 : "");
+        if (url.matches() && url.group(2).toLowerCase(Locale.ROOT).contains(";base64")) { // a data: URL where plain base64 belongs
+            b64 = url.group(3);
+        }
+        return write(base64(b64, where + ".data", "audio"), f, at, "audio");
     }
 
     private static final Pattern DATA_URL = Pattern.compile("data:([^,;]*)((?:;[^,;]*)*),(.*)", Pattern.DOTALL | Pattern.CASE_INSENSITIVE);
@@ -184,6 +189,19 @@ final class MediaParts implements AutoCloseable {
         }
         throw ApiException.invalid("'" + param + "' must be a data: URL (data:" + k.key + "/...;base64,...)"
                 + (backend.options().media().allowUrls() ? " or an http(s) URL" : "") + ", got " + MediaFetcher.abbreviate(u), param);
+    }
+
+    /** An uploaded file (a transcription's audio) under {@code param}, its extension kept. */
+    Path upload(byte[] bytes, String fileName, String param) {
+        long max = backend.options().media().maxBytes();
+        if (bytes.length == 0) {
+            throw ApiException.invalid("'" + param + "' is empty: it must hold an audio file", param);
+        }
+        if (bytes.length > max) {
+            throw tooLarge(param, "audio", bytes.length, max);
+        }
+        Matcher e = Pattern.compile("\\.(\\w{1,5})$").matcher(fileName == null ? "" : fileName);
+        return write(bytes, e.find() ? e.group(1).toLowerCase(Locale.ROOT) : "bin", param, "audio");
     }
 
     /** A media type that says it is another kind of media is refused; none, or a generic one, is fine. */

@@ -31,7 +31,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The OpenAI-compatible HTTP server over a {@link ChatEngine}: {@code POST /v1/chat/completions},
- * {@code POST /v1/completions}, {@code GET /v1/models}, {@code GET /health} and {@code GET /metrics}.
+ * {@code POST /v1/completions}, {@code POST /v1/audio/transcriptions}, {@code POST /v1/audio/speech},
+ * {@code GET /v1/models}, {@code GET /health} and {@code GET /metrics}.
  *
  * <p>Jetty 12 (its core handler API, no servlets) accepts connections; every request is handled on a
  * virtual thread of its own, which may block: it waits for its tokens on a queue the engine thread
@@ -43,6 +44,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final Backend backend;
     private final ChatCompletions chat;
     private final Completions completions;
+    private final Transcriptions transcriptions;
     private final AudioOutput audio;
     private final SpeechEndpoint speech;
     private final byte[] apiKey;
@@ -58,6 +60,7 @@ public final class OpenAiServer implements AutoCloseable {
         this.backend = new Backend(engine, options);
         this.chat = new ChatCompletions(backend);
         this.completions = new Completions(backend);
+        this.transcriptions = new Transcriptions(backend);
         this.audio = new AudioOutput(backend, speaker);
         this.speech = new SpeechEndpoint(backend, speaker);
         this.apiKey = ("Bearer " + options.apiKey()).getBytes(StandardCharsets.UTF_8);
@@ -180,6 +183,7 @@ public final class OpenAiServer implements AutoCloseable {
         return switch (path) {
             case "/v1/chat/completions" -> "chat_completions";
             case "/v1/completions" -> "completions";
+            case "/v1/audio/transcriptions" -> "transcriptions";
             case "/v1/audio/speech" -> "audio_speech";
             case "/health" -> "health";
             case "/metrics" -> "metrics";
@@ -214,6 +218,10 @@ public final class OpenAiServer implements AutoCloseable {
             case "/v1/completions" -> {
                 allow(method, "POST");
                 completions.handle(new Params(Json.parse(body(request))), ex);
+            }
+            case "/v1/audio/transcriptions" -> {
+                allow(method, "POST");
+                transcriptions.handle(request.getHeaders().get(HttpHeader.CONTENT_TYPE), body(request), ex);
             }
             case "/v1/models" -> {
                 allow(method, "GET");
@@ -250,7 +258,8 @@ public final class OpenAiServer implements AutoCloseable {
                     return;
                 }
                 throw new ApiException(404, "invalid_request_error", "Unknown request URL: " + method + " " + path
-                        + " (this server has POST /v1/chat/completions, POST /v1/completions, POST /v1/audio/speech, GET /v1/models, GET /health, GET /metrics)",
+                        + " (this server has POST /v1/chat/completions, POST /v1/completions, POST /v1/audio/transcriptions,"
+                        + " POST /v1/audio/speech, GET /v1/models, GET /health, GET /metrics)",
                         null, "unknown_url");
             }
         }
@@ -335,7 +344,8 @@ public final class OpenAiServer implements AutoCloseable {
             send(status, "application/json", Json.bytes(body));
         }
 
-        void send(int code, String contentType, byte[] bytes) throws IOException {
+        @Override
+        public void send(int code, String contentType, byte[] bytes) throws IOException {
             status = code;
             response.setStatus(code);
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);

@@ -38,7 +38,7 @@ final class CodecSpeaker implements Speaker {
 
     @Override
     public List<String> voices() {
-        return List.of("Ethan", "Chelsie", "Aiden");
+        return List.of("Ethan", "Aiden", "Chelsie");
     }
 
     @Override

@@ -56,6 +56,7 @@ class OmniServerTest {
             case "image_url" -> part.putObject("image_url").put("url", "data:image/" + ext + ";base64," + OmniServers.base64(file));
             case "input_audio" -> part.putObject("input_audio").put("data", OmniServers.base64(file)).put("format", ext);
             case "video_url" -> part.putObject("video_url").put("url", "data:video/" + ext + ";base64," + OmniServers.base64(file));
+            case "audio_url" -> part.putObject("audio_url").put("url", "data:audio/" + ext + ";base64," + OmniServers.base64(file));
             default -> throw new IllegalArgumentException(type);
         }
         return part;
@@ -86,13 +87,14 @@ class OmniServerTest {
         "image_url, media-golden/chelsea-90x60.png",
         "input_audio, media-golden/harvard-01-02.16k.wav",
         "input_audio, media/audio/speech-22k.mp3",
+        "audio_url, media/audio/espeak-en-harvard-02.flac",
         "video_url, media/video/slideshow-speech.mp4",
     })
     void eachContentPartReachesThePromptAndGetsTheEnginesAnswer(String type, String file) {
         Path path = OmniServers.media(file);
         Function<String, ContentPart> asFile = switch (type) {
             case "image_url" -> ContentPart::image;
-            case "input_audio" -> ContentPart::audio;
+            case "input_audio", "audio_url" -> ContentPart::audio;
             default -> ContentPart::video;
         };
         ChatRequest reference = offline(asFile.apply(path.toString()));
@@ -109,6 +111,44 @@ class OmniServerTest {
         assertEquals(expected.reasoning(), message.path("reasoning_content").asText(""), r.body());
         assertEquals(expected.finishReason(), json.get("choices").get(0).get("finish_reason").asText());
         assertEquals(expected.completionTokens(), json.get("usage").get("completion_tokens").asInt());
+    }
+
+    @org.junit.jupiter.api.Test
+    void aStreamedAnswerToAnImageAndAVideoIsTheEnginesToo() {
+        Path image = OmniServers.media("media-golden/chelsea-90x60.png");
+        Path video = OmniServers.media("media/video/slideshow-speech.mp4");
+        ChatRequest reference = ChatRequest.builder(List.of(ChatMessage.system("Be brief."), ChatMessage.user(List.of(
+                ContentPart.text("Compare"), ContentPart.image(image.toString()), ContentPart.text("with"), ContentPart.video(video.toString())))),
+                SamplingParams.greedy()).maxTokens(ANSWER).useAudioInVideo(true).build();
+        ChatResult expected = engine.chat(reference, x -> {});
+        ObjectNode body = request(part("image_url", image));
+        ArrayNode content = (ArrayNode) body.get("messages").get(1).get("content");
+        content.removeAll();
+        content.addObject().put("type", "text").put("text", "Compare");
+        content.add(part("image_url", image));
+        content.addObject().put("type", "text").put("text", "with");
+        content.add(part("video_url", video));
+        body.put("stream", true);
+        body.putObject("stream_options").put("include_usage", true);
+        body.putObject("mm_processor_kwargs").put("use_audio_in_video", true);
+        TestServers.Reply r = http.post("/v1/chat/completions", body);
+        assertEquals(200, r.status(), r.body());
+        StringBuilder text = new StringBuilder();
+        int promptTokens = -1;
+        for (String event : r.events()) {
+            if (event.equals("[DONE]")) {
+                continue;
+            }
+            JsonNode chunk = TestServers.parse(event);
+            for (JsonNode choice : chunk.get("choices")) {
+                text.append(choice.path("delta").path("content").asText(""));
+            }
+            if (chunk.hasNonNull("usage")) {
+                promptTokens = chunk.get("usage").get("prompt_tokens").asInt();
+            }
+        }
+        assertEquals(engine.prompt(reference).length(), promptTokens, "image, video and its soundtrack reached the prompt");
+        assertEquals(expected.content(), text.toString());
     }
 
     static ObjectNode json(String text) {
@@ -158,7 +198,7 @@ class OmniServerTest {
                 new Bad("a remote URL", json("{\"type\": \"image_url\", \"image_url\": {\"url\": \"https://example.com/cat.png\"}}"),
                         "--allow-media-urls"),
                 new Bad("no url", json("{\"type\": \"image_url\", \"image_url\": {}}"), "must be an object"),
-                new Bad("an unknown part", json("{\"type\": \"input_image\", \"image_url\": \"x\"}"), "image_url, input_audio or video_url"));
+                new Bad("an unknown part", json("{\"type\": \"input_image\", \"image_url\": \"x\"}"), "image_url, input_audio, audio_url or video_url"));
     }
 
     @org.junit.jupiter.api.Test

@@ -31,7 +31,8 @@ class OpenAiPythonClientTest {
         String python = run(List.of("bash", ROOT.resolve("tools/clients/setup-venv.sh").toString()), 600).strip();
         python = python.substring(python.lastIndexOf('\n') + 1);
         TestServers s = TestServers.start(EngineOptions.defaults().withPrefixCacheTokens(8192),
-                ServerOptions.defaults(TestServers.MODEL).withPort(0).withApiKey("python-key"));
+                ServerOptions.defaults(TestServers.MODEL).withPort(0).withApiKey("python-key")
+                        .withMaxBodyBytes(8L << 20)); // openai_client_test.py sends 9 MiB for a 413
         try {
             String user = "Hello from Python";
             ChatResult chat = s.engine.chat(ChatRequest.builder(List.of(ChatMessage.system("You are terse."), ChatMessage.user(user)),

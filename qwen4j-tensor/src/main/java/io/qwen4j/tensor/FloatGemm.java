@@ -13,12 +13,17 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * Matrix products of float-valued weight rows (F32, BF16, F16, and quantized types without an integer
- * kernel) with F32 activations. Every (weight row, token) dot product has one accumulator, filled in
- * column order one vector at a time by fused multiply-adds, summed by {@link VectorKernels#sum}, then the
- * columns past the last whole vector added one by one ({@code s += w·x}); so a result has the same bits
- * whichever kernel made it: one token (decode: 4 rows at a time straight from the stored bytes) or many
- * (prefill: 4 rows widened once into a float tile, multiplied by 4 tokens at a time from a block of 64
- * tokens that stays in cache).
+ * kernel) with F32 activations. Every (weight row, token) dot product is computed in one order, whichever
+ * kernel computes it: two accumulators, the first taking vector steps 0, 2, 4, … and the second steps
+ * 1, 3, 5, … by fused multiply-adds, added together, their lanes summed by {@link VectorKernels#sumLanes},
+ * then the columns past the last whole vector added one by one ({@code s += w·x}). So a result has the
+ * same bits for one token (decode: one row at a time straight from the stored bytes, a single sequential
+ * stream the hardware prefetcher follows; four interleaved rows ran at a third of the speed) or for many
+ * (prefill: 4 rows widened once into a float tile, multiplied by 2 tokens at a time in registers, over
+ * blocks of 64 tokens that stay in cache).
+ *
+ * <p>Kernels are small methods called once per row or tile: C2 compiles a method that is called often
+ * early, and until it does, Vector API calls run as Java code a hundred times slower.
  */
 final class FloatGemm {
     /** Widens stored row {@code row} into {@code dst[off .. off+cols)} exactly. */
@@ -42,13 +47,14 @@ final class FloatGemm {
         return buf;
     }
 
-    /** The prefill path: rows widened 4 at a time into a tile, then 4×4 (rows×tokens) register tiles. */
+    /** The prefill path: rows widened 4 at a time into a tile, then 4×2 (rows×tokens) register tiles. */
     static void matmul(RowWidener rows, int cols, FloatMatrix x, FloatMatrix out, int rowStart, int rowEnd) {
         float[] xs = x.data();
         float[] os = out.data();
         int oc = out.cols();
         int tokens = x.rows();
         float[] w = tile(4 * cols);
+        float[] lanes = VectorKernels.lanes();
         for (int tb = 0; tb < tokens; tb += TOKEN_BLOCK) {
             int te = Math.min(tokens, tb + TOKEN_BLOCK);
             int r = rowStart;
@@ -57,114 +63,256 @@ final class FloatGemm {
                     rows.widen(r + i, w, i * cols);
                 }
                 int t = tb;
-                for (; t + 4 <= te; t += 4) {
-                    tile4x4(w, cols, xs, t * cols, os, t * oc + r, oc);
+                for (; t + 2 <= te; t += 2) {
+                    tile4x2(w, cols, xs, t * cols, os, t * oc + r, oc, lanes);
                 }
                 for (; t < te; t++) {
-                    tile4x1(w, cols, xs, t * cols, os, t * oc + r);
+                    for (int i = 0; i < 4; i++) {
+                        os[t * oc + r + i] = dot(w, i * cols, xs, t * cols, cols, lanes);
+                    }
                 }
             }
             for (; r < rowEnd; r++) {
                 rows.widen(r, w, 0);
                 for (int t = tb; t < te; t++) {
-                    os[t * oc + r] = dot(w, 0, xs, t * cols, cols);
+                    os[t * oc + r] = dot(w, 0, xs, t * cols, cols, lanes);
                 }
             }
         }
     }
 
     /** One (row, token) dot product in the canonical order. */
-    static float dot(float[] w, int wo, float[] x, int xo, int n) {
+    static float dot(float[] w, int wo, float[] x, int xo, int n, float[] lanes) {
         int step = F.length();
-        FloatVector acc = FloatVector.zero(F);
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
         int i = 0;
-        for (; i <= n - step; i += step) {
-            acc = FloatVector.fromArray(F, w, wo + i).fma(FloatVector.fromArray(F, x, xo + i), acc);
+        for (; i <= n - 2 * step; i += 2 * step) {
+            acc0 = FloatVector.fromArray(F, w, wo + i).fma(FloatVector.fromArray(F, x, xo + i), acc0);
+            acc1 = FloatVector.fromArray(F, w, wo + i + step).fma(FloatVector.fromArray(F, x, xo + i + step), acc1);
         }
-        float s = VectorKernels.sum(acc);
+        if (i <= n - step) {
+            acc0 = FloatVector.fromArray(F, w, wo + i).fma(FloatVector.fromArray(F, x, xo + i), acc0);
+            i += step;
+        }
+        FloatVector v = acc0.add(acc1);
+        float s;
+        if (VectorKernels.BUTTERFLY) {
+            if (step > 8) {
+                v = v.add(v.rearrange(VectorKernels.SWAP8));
+            }
+            if (step > 4) {
+                v = v.add(v.rearrange(VectorKernels.SWAP4));
+            }
+            if (step > 2) {
+                v = v.add(v.rearrange(VectorKernels.SWAP2));
+            }
+            if (step > 1) {
+                v = v.add(v.rearrange(VectorKernels.SWAP1));
+            }
+            s = v.reduceLanes(VectorOperators.MAX);
+        } else {
+            v.intoArray(lanes, 0);
+            s = VectorKernels.sumLanes(lanes, 0, step);
+        }
         for (; i < n; i++) {
             s += w[wo + i] * x[xo + i];
         }
         return s;
     }
 
-    /** Rows {@code w[0..4)} (each {@code n} floats) times one token; results to {@code os[oo .. oo+4)}. */
-    static void tile4x1(float[] w, int n, float[] x, int xo, float[] os, int oo) {
+    /**
+     * Rows {@code w[0..4)} (each {@code n} floats) times tokens {@code x[xo..]} and {@code x[xo+n..]}:
+     * {@code os[oo + t·oc + r]}; 16 accumulators (two per dot product), each weight load used twice.
+     */
+    static void tile4x2(float[] w, int n, float[] x, int xo, float[] os, int oo, int oc, float[] lanes) {
         int step = F.length();
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = FloatVector.zero(F);
-        FloatVector a2 = FloatVector.zero(F);
-        FloatVector a3 = FloatVector.zero(F);
+        FloatVector a00 = FloatVector.zero(F), b00 = FloatVector.zero(F), a10 = FloatVector.zero(F), b10 = FloatVector.zero(F);
+        FloatVector a20 = FloatVector.zero(F), b20 = FloatVector.zero(F), a30 = FloatVector.zero(F), b30 = FloatVector.zero(F);
+        FloatVector a01 = FloatVector.zero(F), b01 = FloatVector.zero(F), a11 = FloatVector.zero(F), b11 = FloatVector.zero(F);
+        FloatVector a21 = FloatVector.zero(F), b21 = FloatVector.zero(F), a31 = FloatVector.zero(F), b31 = FloatVector.zero(F);
+        int x1o = xo + n;
         int i = 0;
-        for (; i <= n - step; i += step) {
-            FloatVector xv = FloatVector.fromArray(F, x, xo + i);
-            a0 = FloatVector.fromArray(F, w, i).fma(xv, a0);
-            a1 = FloatVector.fromArray(F, w, n + i).fma(xv, a1);
-            a2 = FloatVector.fromArray(F, w, 2 * n + i).fma(xv, a2);
-            a3 = FloatVector.fromArray(F, w, 3 * n + i).fma(xv, a3);
-        }
-        float s0 = VectorKernels.sum(a0);
-        float s1 = VectorKernels.sum(a1);
-        float s2 = VectorKernels.sum(a2);
-        float s3 = VectorKernels.sum(a3);
-        for (; i < n; i++) {
-            float xv = x[xo + i];
-            s0 += w[i] * xv;
-            s1 += w[n + i] * xv;
-            s2 += w[2 * n + i] * xv;
-            s3 += w[3 * n + i] * xv;
-        }
-        os[oo] = s0;
-        os[oo + 1] = s1;
-        os[oo + 2] = s2;
-        os[oo + 3] = s3;
-    }
-
-    /** Rows {@code w[0..4)} times tokens {@code x[xo..]} 0..3 (rows of {@code n}); {@code os[oo + t·oc + r]}. */
-    static void tile4x4(float[] w, int n, float[] x, int xo, float[] os, int oo, int oc) {
-        int step = F.length();
-        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
-        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
-        FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
-        FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F), a33 = FloatVector.zero(F);
-        int i = 0;
-        for (; i <= n - step; i += step) {
-            FloatVector w0 = FloatVector.fromArray(F, w, i);
-            FloatVector w1 = FloatVector.fromArray(F, w, n + i);
-            FloatVector w2 = FloatVector.fromArray(F, w, 2 * n + i);
-            FloatVector w3 = FloatVector.fromArray(F, w, 3 * n + i);
+        for (; i <= n - 2 * step; i += 2 * step) {
             FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
+            FloatVector x1 = FloatVector.fromArray(F, x, x1o + i);
+            FloatVector w0 = FloatVector.fromArray(F, w, i);
             a00 = w0.fma(x0, a00);
-            a10 = w1.fma(x0, a10);
-            a20 = w2.fma(x0, a20);
-            a30 = w3.fma(x0, a30);
-            FloatVector x1 = FloatVector.fromArray(F, x, xo + n + i);
             a01 = w0.fma(x1, a01);
+            FloatVector w1 = FloatVector.fromArray(F, w, n + i);
+            a10 = w1.fma(x0, a10);
             a11 = w1.fma(x1, a11);
+            FloatVector w2 = FloatVector.fromArray(F, w, 2 * n + i);
+            a20 = w2.fma(x0, a20);
             a21 = w2.fma(x1, a21);
+            FloatVector w3 = FloatVector.fromArray(F, w, 3 * n + i);
+            a30 = w3.fma(x0, a30);
             a31 = w3.fma(x1, a31);
-            FloatVector x2 = FloatVector.fromArray(F, x, xo + 2 * n + i);
-            a02 = w0.fma(x2, a02);
-            a12 = w1.fma(x2, a12);
-            a22 = w2.fma(x2, a22);
-            a32 = w3.fma(x2, a32);
-            FloatVector x3 = FloatVector.fromArray(F, x, xo + 3 * n + i);
-            a03 = w0.fma(x3, a03);
-            a13 = w1.fma(x3, a13);
-            a23 = w2.fma(x3, a23);
-            a33 = w3.fma(x3, a33);
+            int j = i + step;
+            FloatVector y0 = FloatVector.fromArray(F, x, xo + j);
+            FloatVector y1 = FloatVector.fromArray(F, x, x1o + j);
+            FloatVector v0 = FloatVector.fromArray(F, w, j);
+            b00 = v0.fma(y0, b00);
+            b01 = v0.fma(y1, b01);
+            FloatVector v1 = FloatVector.fromArray(F, w, n + j);
+            b10 = v1.fma(y0, b10);
+            b11 = v1.fma(y1, b11);
+            FloatVector v2 = FloatVector.fromArray(F, w, 2 * n + j);
+            b20 = v2.fma(y0, b20);
+            b21 = v2.fma(y1, b21);
+            FloatVector v3 = FloatVector.fromArray(F, w, 3 * n + j);
+            b30 = v3.fma(y0, b30);
+            b31 = v3.fma(y1, b31);
         }
-        float[] sums = {
-            VectorKernels.sum(a00), VectorKernels.sum(a10), VectorKernels.sum(a20), VectorKernels.sum(a30),
-            VectorKernels.sum(a01), VectorKernels.sum(a11), VectorKernels.sum(a21), VectorKernels.sum(a31),
-            VectorKernels.sum(a02), VectorKernels.sum(a12), VectorKernels.sum(a22), VectorKernels.sum(a32),
-            VectorKernels.sum(a03), VectorKernels.sum(a13), VectorKernels.sum(a23), VectorKernels.sum(a33)};
-        finish(sums, w, x, xo, i, n, os, oo, oc);
+        if (i <= n - step) {
+            FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
+            FloatVector x1 = FloatVector.fromArray(F, x, x1o + i);
+            FloatVector w0 = FloatVector.fromArray(F, w, i);
+            a00 = w0.fma(x0, a00);
+            a01 = w0.fma(x1, a01);
+            FloatVector w1 = FloatVector.fromArray(F, w, n + i);
+            a10 = w1.fma(x0, a10);
+            a11 = w1.fma(x1, a11);
+            FloatVector w2 = FloatVector.fromArray(F, w, 2 * n + i);
+            a20 = w2.fma(x0, a20);
+            a21 = w2.fma(x1, a21);
+            FloatVector w3 = FloatVector.fromArray(F, w, 3 * n + i);
+            a30 = w3.fma(x0, a30);
+            a31 = w3.fma(x1, a31);
+            i += step;
+        }
+        if (VectorKernels.BUTTERFLY) { // each accumulator pair summed by the butterfly of bf16Row, inline (a helper taking a vector risks boxing)
+            FloatVector v00 = a00.add(b00);
+            if (step > 8) {
+                v00 = v00.add(v00.rearrange(VectorKernels.SWAP8));
+            }
+            if (step > 4) {
+                v00 = v00.add(v00.rearrange(VectorKernels.SWAP4));
+            }
+            if (step > 2) {
+                v00 = v00.add(v00.rearrange(VectorKernels.SWAP2));
+            }
+            if (step > 1) {
+                v00 = v00.add(v00.rearrange(VectorKernels.SWAP1));
+            }
+            lanes[0] = v00.reduceLanes(VectorOperators.MAX);
+            FloatVector v10 = a10.add(b10);
+            if (step > 8) {
+                v10 = v10.add(v10.rearrange(VectorKernels.SWAP8));
+            }
+            if (step > 4) {
+                v10 = v10.add(v10.rearrange(VectorKernels.SWAP4));
+            }
+            if (step > 2) {
+                v10 = v10.add(v10.rearrange(VectorKernels.SWAP2));
+            }
+            if (step > 1) {
+                v10 = v10.add(v10.rearrange(VectorKernels.SWAP1));
+            }
+            lanes[1] = v10.reduceLanes(VectorOperators.MAX);
+            FloatVector v20 = a20.add(b20);
+            if (step > 8) {
+                v20 = v20.add(v20.rearrange(VectorKernels.SWAP8));
+            }
+            if (step > 4) {
+                v20 = v20.add(v20.rearrange(VectorKernels.SWAP4));
+            }
+            if (step > 2) {
+                v20 = v20.add(v20.rearrange(VectorKernels.SWAP2));
+            }
+            if (step > 1) {
+                v20 = v20.add(v20.rearrange(VectorKernels.SWAP1));
+            }
+            lanes[2] = v20.reduceLanes(VectorOperators.MAX);
+            FloatVector v30 = a30.add(b30);
+            if (step > 8) {
+                v30 = v30.add(v30.rearrange(VectorKernels.SWAP8));
+            }
+            if (step > 4) {
+                v30 = v30.add(v30.rearrange(VectorKernels.SWAP4));
+            }
+            if (step > 2) {
+                v30 = v30.add(v30.rearrange(VectorKernels.SWAP2));
+            }
+            if (step > 1) {
+                v30 = v30.add(v30.rearrange(VectorKernels.SWAP1));
+            }
+            lanes[3] = v30.reduceLanes(VectorOperators.MAX);
+            FloatVector v01 = a01.add(b01);
+            if (step > 8) {
+                v01 = v01.add(v01.rearrange(VectorKernels.SWAP8));
+            }
+            if (step > 4) {
+                v01 = v01.add(v01.rearrange(VectorKernels.SWAP4));
+            }
+            if (step > 2) {
+                v01 = v01.add(v01.rearrange(VectorKernels.SWAP2));
+            }
+            if (step > 1) {
+                v01 = v01.add(v01.rearrange(VectorKernels.SWAP1));
+            }
+            lanes[4] = v01.reduceLanes(VectorOperators.MAX);
+            FloatVector v11 = a11.add(b11);
+            if (step > 8) {
+                v11 = v11.add(v11.rearrange(VectorKernels.SWAP8));
+            }
+            if (step > 4) {
+                v11 = v11.add(v11.rearrange(VectorKernels.SWAP4));
+            }
+            if (step > 2) {
+                v11 = v11.add(v11.rearrange(VectorKernels.SWAP2));
+            }
+            if (step > 1) {
+                v11 = v11.add(v11.rearrange(VectorKernels.SWAP1));
+            }
+            lanes[5] = v11.reduceLanes(VectorOperators.MAX);
+            FloatVector v21 = a21.add(b21);
+            if (step > 8) {
+                v21 = v21.add(v21.rearrange(VectorKernels.SWAP8));
+            }
+            if (step > 4) {
+                v21 = v21.add(v21.rearrange(VectorKernels.SWAP4));
+            }
+            if (step > 2) {
+                v21 = v21.add(v21.rearrange(VectorKernels.SWAP2));
+            }
+            if (step > 1) {
+                v21 = v21.add(v21.rearrange(VectorKernels.SWAP1));
+            }
+            lanes[6] = v21.reduceLanes(VectorOperators.MAX);
+            FloatVector v31 = a31.add(b31);
+            if (step > 8) {
+                v31 = v31.add(v31.rearrange(VectorKernels.SWAP8));
+            }
+            if (step > 4) {
+                v31 = v31.add(v31.rearrange(VectorKernels.SWAP4));
+            }
+            if (step > 2) {
+                v31 = v31.add(v31.rearrange(VectorKernels.SWAP2));
+            }
+            if (step > 1) {
+                v31 = v31.add(v31.rearrange(VectorKernels.SWAP1));
+            }
+            lanes[7] = v31.reduceLanes(VectorOperators.MAX);
+        } else {
+            a00.add(b00).intoArray(lanes, 0 * step);
+            a10.add(b10).intoArray(lanes, 1 * step);
+            a20.add(b20).intoArray(lanes, 2 * step);
+            a30.add(b30).intoArray(lanes, 3 * step);
+            a01.add(b01).intoArray(lanes, 4 * step);
+            a11.add(b11).intoArray(lanes, 5 * step);
+            a21.add(b21).intoArray(lanes, 6 * step);
+            a31.add(b31).intoArray(lanes, 7 * step);
+            for (int k = 0; k < 8; k++) {
+                lanes[k] = VectorKernels.sumLanes(lanes, k * step, step);
+            }
+        }
+        finish(lanes, w, x, xo, i, n, os, oo, oc);
     }
 
-    /** {@code os[oo + t·oc + r] = sums[4t + r] + Σ_{i ≥ tail} w[r·n+i]·x[xo+t·n+i]}: the canonical finish of each dot product. */
+    /** {@code os[oo + t·oc + r]} = {@code sums[4t + r]} (accumulator 4t + r's lanes summed) plus Σ_{i ≥ tail} w[r·n+i]·x[xo+t·n+i]. */
     private static void finish(float[] sums, float[] w, float[] x, int xo, int tail, int n, float[] os, int oo, int oc) {
-        for (int t = 0; t < 4; t++) {
+        for (int t = 0; t < 2; t++) {
             for (int r = 0; r < 4; r++) {
                 float s = sums[4 * t + r];
                 for (int i = tail; i < n; i++) {
@@ -179,116 +327,103 @@ final class FloatGemm {
 
     /** BF16 rows {@code [rowStart, rowEnd)} (row r at byte 2·r·n) times one token {@code x[xo..]}: {@code os[oo + r]}. */
     static void bf16Rows(MemorySegment w, int n, float[] x, int xo, float[] os, int oo, int rowStart, int rowEnd) {
-        int step = F.length();
-        ByteOrder le = ByteOrder.LITTLE_ENDIAN;
-        int r = rowStart;
-        for (; r + 4 <= rowEnd; r += 4) {
-            long o0 = 2L * r * n;
-            long o1 = o0 + 2L * n;
-            long o2 = o1 + 2L * n;
-            long o3 = o2 + 2L * n;
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = FloatVector.zero(F);
-            FloatVector a2 = FloatVector.zero(F);
-            FloatVector a3 = FloatVector.zero(F);
-            int i = 0;
-            for (; i <= n - step; i += step) {
-                FloatVector xv = FloatVector.fromArray(F, x, xo + i);
-                a0 = widen(ShortVector.fromMemorySegment(S16, w, o0 + 2L * i, le)).fma(xv, a0);
-                a1 = widen(ShortVector.fromMemorySegment(S16, w, o1 + 2L * i, le)).fma(xv, a1);
-                a2 = widen(ShortVector.fromMemorySegment(S16, w, o2 + 2L * i, le)).fma(xv, a2);
-                a3 = widen(ShortVector.fromMemorySegment(S16, w, o3 + 2L * i, le)).fma(xv, a3);
-            }
-            float s0 = VectorKernels.sum(a0);
-            float s1 = VectorKernels.sum(a1);
-            float s2 = VectorKernels.sum(a2);
-            float s3 = VectorKernels.sum(a3);
-            for (; i < n; i++) {
-                float xv = x[xo + i];
-                s0 += bf16(w, o0 + 2L * i) * xv;
-                s1 += bf16(w, o1 + 2L * i) * xv;
-                s2 += bf16(w, o2 + 2L * i) * xv;
-                s3 += bf16(w, o3 + 2L * i) * xv;
-            }
-            os[oo + r] = s0;
-            os[oo + r + 1] = s1;
-            os[oo + r + 2] = s2;
-            os[oo + r + 3] = s3;
-        }
-        for (; r < rowEnd; r++) {
-            long o = 2L * r * n;
-            FloatVector a = FloatVector.zero(F);
-            int i = 0;
-            for (; i <= n - step; i += step) {
-                a = widen(ShortVector.fromMemorySegment(S16, w, o + 2L * i, le)).fma(FloatVector.fromArray(F, x, xo + i), a);
-            }
-            float s = VectorKernels.sum(a);
-            for (; i < n; i++) {
-                s += bf16(w, o + 2L * i) * x[xo + i];
-            }
-            os[oo + r] = s;
+        float[] lanes = VectorKernels.lanes();
+        for (int r = rowStart; r < rowEnd; r++) {
+            os[oo + r] = bf16Row(lanes, w, 2L * r * n, n, x, xo);
         }
     }
 
-    /** BF16 bits widened to floats; a tiny helper C2 inlines (checked: the decode kernel runs at memory speed). */
+    private static float bf16Row(float[] lanes, MemorySegment w, long o, int n, float[] x, int xo) {
+        int step = F.length();
+        ByteOrder le = ByteOrder.LITTLE_ENDIAN;
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= n - 2 * step; i += 2 * step) {
+            acc0 = VectorKernels.bf16(w, o + 2L * i).fma(FloatVector.fromArray(F, x, xo + i), acc0);
+            acc1 = VectorKernels.bf16(w, o + 2L * (i + step)).fma(FloatVector.fromArray(F, x, xo + i + step), acc1);
+        }
+        if (i <= n - step) {
+            acc0 = VectorKernels.bf16(w, o + 2L * i).fma(FloatVector.fromArray(F, x, xo + i), acc0);
+            i += step;
+        }
+        FloatVector v = acc0.add(acc1);
+        float s;
+        if (VectorKernels.BUTTERFLY) {
+            // butterfly: every lane ends with the same pairwise total, so MAX picks it whatever its order
+            if (step > 8) {
+                v = v.add(v.rearrange(VectorKernels.SWAP8));
+            }
+            if (step > 4) {
+                v = v.add(v.rearrange(VectorKernels.SWAP4));
+            }
+            if (step > 2) {
+                v = v.add(v.rearrange(VectorKernels.SWAP2));
+            }
+            if (step > 1) {
+                v = v.add(v.rearrange(VectorKernels.SWAP1));
+            }
+            s = v.reduceLanes(VectorOperators.MAX);
+        } else {
+            v.intoArray(lanes, 0);
+            s = VectorKernels.sumLanes(lanes, 0, step);
+        }
+        for (; i < n; i++) {
+            s += VectorKernels.bf16ToFloat(w.get(VectorKernels.SHORT_LE, o + 2L * i)) * x[xo + i];
+        }
+        return s;
+    }
+
+    /** BF16 bits widened to floats; a tiny helper C2 inlines. */
     private static FloatVector widen(ShortVector raw) {
         return ((IntVector) raw.convertShape(VectorOperators.S2I, I32, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
-    private static float bf16(MemorySegment w, long off) {
-        return VectorKernels.bf16ToFloat(w.get(VectorKernels.SHORT_LE, off));
-    }
-
     /** F32 rows (row r at byte 4·r·n) times one token, as {@link #bf16Rows}. */
     static void f32Rows(MemorySegment w, int n, float[] x, int xo, float[] os, int oo, int rowStart, int rowEnd) {
+        float[] lanes = VectorKernels.lanes();
+        for (int r = rowStart; r < rowEnd; r++) {
+            os[oo + r] = f32Row(lanes, w, 4L * r * n, n, x, xo);
+        }
+    }
+
+    private static float f32Row(float[] lanes, MemorySegment w, long o, int n, float[] x, int xo) {
         int step = F.length();
         ByteOrder le = ByteOrder.LITTLE_ENDIAN;
-        int r = rowStart;
-        for (; r + 4 <= rowEnd; r += 4) {
-            long o0 = 4L * r * n;
-            long o1 = o0 + 4L * n;
-            long o2 = o1 + 4L * n;
-            long o3 = o2 + 4L * n;
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = FloatVector.zero(F);
-            FloatVector a2 = FloatVector.zero(F);
-            FloatVector a3 = FloatVector.zero(F);
-            int i = 0;
-            for (; i <= n - step; i += step) {
-                FloatVector xv = FloatVector.fromArray(F, x, xo + i);
-                a0 = FloatVector.fromMemorySegment(F, w, o0 + 4L * i, le).fma(xv, a0);
-                a1 = FloatVector.fromMemorySegment(F, w, o1 + 4L * i, le).fma(xv, a1);
-                a2 = FloatVector.fromMemorySegment(F, w, o2 + 4L * i, le).fma(xv, a2);
-                a3 = FloatVector.fromMemorySegment(F, w, o3 + 4L * i, le).fma(xv, a3);
-            }
-            float s0 = VectorKernels.sum(a0);
-            float s1 = VectorKernels.sum(a1);
-            float s2 = VectorKernels.sum(a2);
-            float s3 = VectorKernels.sum(a3);
-            for (; i < n; i++) {
-                float xv = x[xo + i];
-                s0 += w.get(VectorKernels.FLOAT_LE, o0 + 4L * i) * xv;
-                s1 += w.get(VectorKernels.FLOAT_LE, o1 + 4L * i) * xv;
-                s2 += w.get(VectorKernels.FLOAT_LE, o2 + 4L * i) * xv;
-                s3 += w.get(VectorKernels.FLOAT_LE, o3 + 4L * i) * xv;
-            }
-            os[oo + r] = s0;
-            os[oo + r + 1] = s1;
-            os[oo + r + 2] = s2;
-            os[oo + r + 3] = s3;
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= n - 2 * step; i += 2 * step) {
+            acc0 = FloatVector.fromMemorySegment(F, w, o + 4L * i, le).fma(FloatVector.fromArray(F, x, xo + i), acc0);
+            acc1 = FloatVector.fromMemorySegment(F, w, o + 4L * (i + step), le).fma(FloatVector.fromArray(F, x, xo + i + step), acc1);
         }
-        for (; r < rowEnd; r++) {
-            long o = 4L * r * n;
-            FloatVector a = FloatVector.zero(F);
-            int i = 0;
-            for (; i <= n - step; i += step) {
-                a = FloatVector.fromMemorySegment(F, w, o + 4L * i, le).fma(FloatVector.fromArray(F, x, xo + i), a);
-            }
-            float s = VectorKernels.sum(a);
-            for (; i < n; i++) {
-                s += w.get(VectorKernels.FLOAT_LE, o + 4L * i) * x[xo + i];
-            }
-            os[oo + r] = s;
+        if (i <= n - step) {
+            acc0 = FloatVector.fromMemorySegment(F, w, o + 4L * i, le).fma(FloatVector.fromArray(F, x, xo + i), acc0);
+            i += step;
         }
+        FloatVector v = acc0.add(acc1);
+        float s;
+        if (VectorKernels.BUTTERFLY) {
+            if (step > 8) {
+                v = v.add(v.rearrange(VectorKernels.SWAP8));
+            }
+            if (step > 4) {
+                v = v.add(v.rearrange(VectorKernels.SWAP4));
+            }
+            if (step > 2) {
+                v = v.add(v.rearrange(VectorKernels.SWAP2));
+            }
+            if (step > 1) {
+                v = v.add(v.rearrange(VectorKernels.SWAP1));
+            }
+            s = v.reduceLanes(VectorOperators.MAX);
+        } else {
+            v.intoArray(lanes, 0);
+            s = VectorKernels.sumLanes(lanes, 0, step);
+        }
+        for (; i < n; i++) {
+            s += w.get(VectorKernels.FLOAT_LE, o + 4L * i) * x[xo + i];
+        }
+        return s;
     }
 }

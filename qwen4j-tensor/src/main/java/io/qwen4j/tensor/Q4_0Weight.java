@@ -65,6 +65,8 @@ public final class Q4_0Weight extends QuantizedWeight {
             }
             acc = ((FloatVector) sum.convert(I2F, 0)).fma(FloatVector.broadcast(F16, QuantKernels.f16(data, bo) * x.d[xb + b]), acc);
         }
-        return VectorKernels.sum(acc);
+        float[] lanes = VectorKernels.lanes();
+        acc.intoArray(lanes, 0);
+        return VectorKernels.sumLanes(lanes, 0, F16.length());
     }
 }

@@ -12,6 +12,8 @@ import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -23,6 +25,9 @@ import jdk.incubator.vector.ShortVector;
  * = d·sc·q − dmin·m.
  */
 public final class Q4_KWeight extends QuantizedWeight {
+    private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
     public Q4_KWeight(String name, long[] shape, MemorySegment data) {
         super(name, DType.Q4_K, shape, data);
     }
@@ -57,43 +62,86 @@ public final class Q4_KWeight extends QuantizedWeight {
         }
     }
 
-    /**
-     * Mirrors {@code ggml_vec_dot_q4_K_q8_K}: per sub-block integer sums times its 6-bit scale, one float
-     * scale per block; the mins come off through the activation's per-16 sums.
-     */
+    @Override
+    int metaInts() {
+        return 18;
+    }
+
+    /** Block b's eight 6-bit scales, eight mins, d and dmin (float bits) at {@code meta[18b ..]}. */
+    private void decodeScales(long base, int[] meta) {
+        for (int b = 0; b < blocksPerRow; b++) {
+            long bo = base + 144L * b;
+            long lo = data.get(LONG_LE, bo + 4);   // scale bytes 0..7
+            int hi = data.get(INT_LE, bo + 12);    // scale bytes 8..11
+            int m = 18 * b;
+            for (int j = 0; j < 4; j++) {
+                int sj = (int) (lo >>> (8 * j)) & 0xFF;
+                int sj4 = (int) (lo >>> (8 * j + 32)) & 0xFF;
+                int sj8 = (hi >>> (8 * j)) & 0xFF;
+                meta[m + j] = sj & 63;
+                meta[m + 8 + j] = sj4 & 63;
+                meta[m + 4 + j] = (sj8 & 0xF) | ((sj >> 6) << 4);
+                meta[m + 12 + j] = (sj8 >> 4) | ((sj4 >> 6) << 4);
+            }
+            meta[m + 16] = Float.floatToRawIntBits(QuantKernels.f16(data, bo));
+            meta[m + 17] = Float.floatToRawIntBits(QuantKernels.f16(data, bo + 2));
+        }
+    }
+
+    @Override
+    void rowDots(long base, Q8Activations x, int tokens, float[] os, int o, int oc, int[] meta) {
+        decodeScales(base, meta);
+        for (int t = 0; t < tokens; t++) {
+            os[o + t * oc] = dot(base, x, t, meta);
+        }
+    }
+
     @Override
     float rowDot(long base, Q8Activations x, int t) {
-        byte[] xq = x.q;
+        int[] meta = new int[18 * blocksPerRow];
+        decodeScales(base, meta);
+        return dot(base, x, t, meta);
+    }
+
+    /**
+     * Mirrors {@code ggml_vec_dot_q4_K_q8_K}: per sub-block integer sums times its 6-bit scale, one float
+     * scale per block; the mins come off through the activation's per-16 sums. Products are multiplied in
+     * 16-bit lanes and adjacent pairs summed into 32-bit lanes ((p + (p << 16)) >> 16: the pair fits in 16
+     * bits, see {@link Q8Activations}).
+     */
+    private float dot(long base, Q8Activations x, int t, int[] meta) {
+        short[] xq = x.qs;
+        int[] sums16 = x.sums16;
         FloatVector acc = FloatVector.zero(F);
         float mins = 0f;
         for (int b = 0; b < blocksPerRow; b++) {
-            long bo = base + 144L * b;
+            long q = base + 144L * b + 16;
             int xo = t * cols + 256 * b;
-            int s16 = xo >> 4;
+            int m = 18 * b;
             IntVector sum = IntVector.zero(I);
-            int minSum = 0;
             for (int g = 0; g < 4; g++) {
-                int sm0 = QuantKernels.scaleMinK4(data, bo + 4, 2 * g);
-                int sm1 = QuantKernels.scaleMinK4(data, bo + 4, 2 * g + 1);
-                IntVector s0 = IntVector.zero(I);
-                IntVector s1 = IntVector.zero(I);
+                int sc0 = meta[m + 2 * g];
+                int sc1 = meta[m + 2 * g + 1];
                 for (int c = 0; c < 32; c += W) {
-                    ShortVector raw = (ShortVector) ByteVector.fromMemorySegment(B, data, bo + 16 + 32L * g + c, LE).convertShape(B2S, S, 0);
-                    ShortVector x0 = (ShortVector) ByteVector.fromArray(B, xq, xo + 64 * g + c).convertShape(B2S, S, 0);
-                    ShortVector x1 = (ShortVector) ByteVector.fromArray(B, xq, xo + 64 * g + 32 + c).convertShape(B2S, S, 0);
-                    IntVector p0 = raw.and((short) 0xF).mul(x0).reinterpretAsInts();
-                    IntVector p1 = raw.lanewise(ASHR, 4).and((short) 0xF).mul(x1).reinterpretAsInts();
-                    s0 = s0.add(p0.lanewise(LSHL, 16).lanewise(ASHR, 16)).add(p0.lanewise(ASHR, 16));
-                    s1 = s1.add(p1.lanewise(LSHL, 16).lanewise(ASHR, 16)).add(p1.lanewise(ASHR, 16));
+                    ShortVector raw = (ShortVector) ByteVector.fromMemorySegment(B, data, q + 32L * g + c, LE).convertShape(B2S, S, 0);
+                    IntVector p0 = raw.and((short) 0xF).mul(ShortVector.fromArray(S, xq, xo + 64 * g + c)).reinterpretAsInts();
+                    IntVector p1 = raw.lanewise(ASHR, 4).and((short) 0xF).mul(ShortVector.fromArray(S, xq, xo + 64 * g + 32 + c)).reinterpretAsInts();
+                    p0 = p0.add(p0.lanewise(LSHL, 16)).lanewise(ASHR, 16);
+                    p1 = p1.add(p1.lanewise(LSHL, 16)).lanewise(ASHR, 16);
+                    sum = sum.add(p0.mul(sc0)).add(p1.mul(sc1));
                 }
-                sum = sum.add(s0.mul(sm0 & 0xFF)).add(s1.mul(sm1 & 0xFF));
-                minSum += (sm0 >> 8) * (x.sums16[s16 + 4 * g] + x.sums16[s16 + 4 * g + 1])
-                        + (sm1 >> 8) * (x.sums16[s16 + 4 * g + 2] + x.sums16[s16 + 4 * g + 3]);
+            }
+            int s16 = xo >> 4;
+            int minSum = 0;
+            for (int j = 0; j < 8; j++) {
+                minSum += meta[m + 8 + j] * (sums16[s16 + 2 * j] + sums16[s16 + 2 * j + 1]);
             }
             float dx = x.d[t * blocksPerRow + b];
-            acc = ((FloatVector) sum.convert(I2F, 0)).fma(FloatVector.broadcast(F, QuantKernels.f16(data, bo) * dx), acc);
-            mins += QuantKernels.f16(data, bo + 2) * dx * minSum;
+            acc = ((FloatVector) sum.convert(I2F, 0)).fma(FloatVector.broadcast(F, Float.intBitsToFloat(meta[m + 16]) * dx), acc);
+            mins += Float.intBitsToFloat(meta[m + 17]) * dx * minSum;
         }
-        return VectorKernels.sum(acc) - mins;
+        float[] lanes = VectorKernels.lanes();
+        acc.intoArray(lanes, 0);
+        return VectorKernels.sumLanes(lanes, 0, F.length()) - mins;
     }
 }

@@ -95,6 +95,8 @@ public final class Q5_KWeight extends QuantizedWeight {
             acc = ((FloatVector) sum.convert(I2F, 0)).fma(FloatVector.broadcast(F, QuantKernels.f16(data, bo) * dx), acc);
             mins += QuantKernels.f16(data, bo + 2) * dx * minSum;
         }
-        return VectorKernels.sum(acc) - mins;
+        float[] lanes = VectorKernels.lanes();
+        acc.intoArray(lanes, 0);
+        return VectorKernels.sumLanes(lanes, 0, F.length()) - mins;
     }
 }

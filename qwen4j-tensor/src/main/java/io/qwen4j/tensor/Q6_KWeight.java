@@ -67,14 +67,48 @@ public final class Q6_KWeight extends QuantizedWeight {
         }
     }
 
-    /** Mirrors {@code ggml_vec_dot_q6_K_q8_K}: the 6-bit values minus 32, scaled per 16 values. */
+    @Override
+    int metaInts() {
+        return 17;
+    }
+
+    /** Block b's sixteen 8-bit scales and d (float bits) at {@code meta[17b ..]}. */
+    private void decodeScales(long base, int[] meta) {
+        for (int b = 0; b < blocksPerRow; b++) {
+            long bo = base + 210L * b;
+            for (int i = 0; i < 16; i++) {
+                meta[17 * b + i] = scale(bo, i);
+            }
+            meta[17 * b + 16] = Float.floatToRawIntBits(QuantKernels.f16(data, bo + 208));
+        }
+    }
+
+    @Override
+    void rowDots(long base, Q8Activations x, int tokens, float[] os, int o, int oc, int[] meta) {
+        decodeScales(base, meta);
+        for (int t = 0; t < tokens; t++) {
+            os[o + t * oc] = dot(base, x, t, meta);
+        }
+    }
+
     @Override
     float rowDot(long base, Q8Activations x, int t) {
-        byte[] xq = x.q;
+        int[] meta = new int[17 * blocksPerRow];
+        decodeScales(base, meta);
+        return dot(base, x, t, meta);
+    }
+
+    /**
+     * Mirrors {@code ggml_vec_dot_q6_K_q8_K}: the 6-bit values minus 32, scaled per 16 values. Products in
+     * 16-bit lanes, adjacent pairs summed into 32-bit lanes ((p + (p << 16)) >> 16, exact).
+     */
+    private float dot(long base, Q8Activations x, int t, int[] meta) {
+        short[] xq = x.qs;
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocksPerRow; b++) {
             long bo = base + 210L * b;
             int xo = t * cols + 256 * b;
+            int m = 17 * b;
             IntVector sum = IntVector.zero(I);
             for (int n = 0; n < 2; n++) {
                 for (int c = 0; c < 32; c += W) {
@@ -86,20 +120,21 @@ public final class Q6_KWeight extends QuantizedWeight {
                         ShortVector low = (k & 1) == 0 ? qlA : qlB;
                         ShortVector q = (k < 2 ? low.and((short) 0xF) : low.lanewise(ASHR, 4).and((short) 0xF))
                                 .or(qh.lanewise(ASHR, 2 * k).and((short) 3).lanewise(LSHL, 4)).sub((short) 32);
-                        ShortVector xv = (ShortVector) ByteVector.fromArray(B, xq, xo + v + 32 * k).convertShape(B2S, S, 0);
-                        IntVector p = q.mul(xv).reinterpretAsInts();
-                        IntVector pairs = p.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p.lanewise(ASHR, 16));
+                        IntVector p = q.mul(ShortVector.fromArray(S, xq, xo + v + 32 * k)).reinterpretAsInts();
+                        IntVector pairs = p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16);
                         int first = (v + 32 * k) / 16;
-                        IntVector scales = IntVector.broadcast(I, scale(bo, first));
+                        IntVector scales = IntVector.broadcast(I, meta[m + first]);
                         if (W > 16) { // a chunk of 32 spans two scales: its upper 8 int lanes take the second
-                            scales = scales.blend(scale(bo, first + 1), SECOND_SIXTEEN);
+                            scales = scales.blend(meta[m + first + 1], SECOND_SIXTEEN);
                         }
                         sum = sum.add(pairs.mul(scales));
                     }
                 }
             }
-            acc = ((FloatVector) sum.convert(I2F, 0)).fma(FloatVector.broadcast(F, QuantKernels.f16(data, bo + 208) * x.d[t * blocksPerRow + b]), acc);
+            acc = ((FloatVector) sum.convert(I2F, 0)).fma(FloatVector.broadcast(F, Float.intBitsToFloat(meta[m + 16]) * x.d[t * blocksPerRow + b]), acc);
         }
-        return VectorKernels.sum(acc);
+        float[] lanes = VectorKernels.lanes();
+        acc.intoArray(lanes, 0);
+        return VectorKernels.sumLanes(lanes, 0, F.length());
     }
 }

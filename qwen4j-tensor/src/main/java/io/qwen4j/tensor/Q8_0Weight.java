@@ -42,24 +42,52 @@ public final class Q8_0Weight extends QuantizedWeight {
         }
     }
 
-    /** Mirrors {@code ggml_vec_dot_q8_0_q8_0}: integer block sums, scaled by both block scales. */
+    @Override
+    int metaInts() {
+        return 1;
+    }
+
+    @Override
+    void rowDots(long base, Q8Activations x, int tokens, float[] os, int o, int oc, int[] meta) {
+        for (int b = 0; b < blocksPerRow; b++) {
+            meta[b] = Float.floatToRawIntBits(QuantKernels.f16(data, base + 34L * b));
+        }
+        for (int t = 0; t < tokens; t++) {
+            os[o + t * oc] = dot(base, x, t, meta);
+        }
+    }
+
     @Override
     float rowDot(long base, Q8Activations x, int t) {
-        byte[] xq = x.q;
+        int[] meta = new int[blocksPerRow];
+        for (int b = 0; b < blocksPerRow; b++) {
+            meta[b] = Float.floatToRawIntBits(QuantKernels.f16(data, base + 34L * b));
+        }
+        return dot(base, x, t, meta);
+    }
+
+    /**
+     * Mirrors {@code ggml_vec_dot_q8_0_q8_0}: integer block sums, scaled by both block scales. Products in
+     * 16-bit lanes, adjacent pairs summed into 32-bit lanes ((p + (p << 16)) >> 16, exact: see
+     * {@link Q8Activations}).
+     */
+    private float dot(long base, Q8Activations x, int t, int[] meta) {
+        short[] xq = x.qs;
         int xo = t * cols;
         int xb = t * blocksPerRow;
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocksPerRow; b++) {
-            long bo = base + 34L * b;
+            long bo = base + 34L * b + 2;
             IntVector sum = IntVector.zero(I);
             for (int c = 0; c < 32; c += W) {
-                ShortVector wv = (ShortVector) ByteVector.fromMemorySegment(B, data, bo + 2 + c, LE).convertShape(B2S, S, 0);
-                ShortVector xv = (ShortVector) ByteVector.fromArray(B, xq, xo + 32 * b + c).convertShape(B2S, S, 0);
-                IntVector p = wv.mul(xv).reinterpretAsInts(); // pairs of 16-bit products
-                sum = sum.add(p.lanewise(LSHL, 16).lanewise(ASHR, 16)).add(p.lanewise(ASHR, 16));
+                ShortVector wv = (ShortVector) ByteVector.fromMemorySegment(B, data, bo + c, LE).convertShape(B2S, S, 0);
+                IntVector p = wv.mul(ShortVector.fromArray(S, xq, xo + 32 * b + c)).reinterpretAsInts();
+                sum = sum.add(p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16));
             }
-            acc = ((FloatVector) sum.convert(I2F, 0)).fma(FloatVector.broadcast(F, QuantKernels.f16(data, bo) * x.d[xb + b]), acc);
+            acc = ((FloatVector) sum.convert(I2F, 0)).fma(FloatVector.broadcast(F, Float.intBitsToFloat(meta[b]) * x.d[xb + b]), acc);
         }
-        return VectorKernels.sum(acc);
+        float[] lanes = VectorKernels.lanes();
+        acc.intoArray(lanes, 0);
+        return VectorKernels.sumLanes(lanes, 0, F.length());
     }
 }

@@ -58,15 +58,37 @@ abstract class QuantizedWeight extends StoredWeight {
         }
     }
 
+    /** Per-thread scratch of {@link #rowDots}: a row's block scales decoded once for all tokens. */
+    private static final ThreadLocal<int[]> META = ThreadLocal.withInitial(() -> new int[0]);
+
     /** The integer kernels: one scalar result per (weight row, token), so no vector crosses a call. */
     void matmulQ8(Q8Activations x, FloatMatrix out, int rowStart, int rowEnd) {
         float[] os = out.data();
         int oc = out.cols();
+        int tokens = x.x.rows();
+        int[] meta = META.get();
+        int need = metaInts() * blocksPerRow;
+        if (meta.length < need) {
+            meta = new int[need];
+            META.set(meta);
+        }
         for (int r = rowStart; r < rowEnd; r++) {
-            long base = r * rowBytes;
-            for (int t = 0; t < x.x.rows(); t++) {
-                os[t * oc + r] = rowDot(base, x, t);
-            }
+            rowDots(r * rowBytes, x, tokens, os, r, oc, meta);
+        }
+    }
+
+    /** Ints per block of the decoded scales {@link #rowDots} keeps; 0 for types that decode as they go. */
+    int metaInts() {
+        return 0;
+    }
+
+    /**
+     * {@code os[o + t·oc]} = weight row at byte {@code rowOffset} · token {@code t}, for every token;
+     * {@code meta} holds {@link #metaInts()} ints per block for the row's decoded scales.
+     */
+    void rowDots(long rowOffset, Q8Activations x, int tokens, float[] os, int o, int oc, int[] meta) {
+        for (int t = 0; t < tokens; t++) {
+            os[o + t * oc] = rowDot(rowOffset, x, t);
         }
     }
 

@@ -27,48 +27,39 @@ final class VectorKernels {
     private VectorKernels() {}
 
     // Lane i exchanged with lane i ^ d (identity where the species has fewer lanes).
-    private static final VectorShuffle<Float> SWAP8 = swap(8);
-    private static final VectorShuffle<Float> SWAP4 = swap(4);
-    private static final VectorShuffle<Float> SWAP2 = swap(2);
-    private static final VectorShuffle<Float> SWAP1 = swap(1);
+    static final VectorShuffle<Float> SWAP8 = swap(8);
+    static final VectorShuffle<Float> SWAP4 = swap(4);
+    static final VectorShuffle<Float> SWAP2 = swap(2);
+    static final VectorShuffle<Float> SWAP1 = swap(1);
+    /** Whether {@link #F} has at most 16 lanes, so the butterfly of SWAP8..SWAP1 sums all of them. */
+    static final boolean BUTTERFLY = F.length() <= 16;
 
     private static VectorShuffle<Float> swap(int d) {
         return VectorShuffle.fromOp(F, i -> d < F.length() ? i ^ d : i);
     }
 
+    /** Per-thread room for the lanes of up to 16 accumulators, for {@link #sumLanes}. */
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[16 * F.length()]);
+
     /**
-     * The sum of v's lanes in a fixed pairwise order: lane i plus lane i + n/2, then those halves the same
-     * way, down to one lane ({@link #sumLanes} spells the same order out). {@code reduceLanes(ADD)} is not
-     * used anywhere: its order differs between the interpreter and C2, so the same input gave different
-     * bits before and after warm-up. Element-wise adds and shuffles are exact in every tier.
+     * This thread's lane scratch. Kernels store an accumulator there ({@code acc.intoArray(lanes, off)}) and
+     * add its lanes with {@link #sumLanes}, in a fixed order. {@code reduceLanes(ADD)} is not used
+     * anywhere: its order differs between the interpreter and C2, so the same input gave different bits
+     * before and after warm-up. (A helper taking the vector is no good either: when C2 does not inline it
+     * the vector is boxed and its lane reads run the Java fallback, a hundred times slower.)
      */
-    static float sum(FloatVector v) {
-        if (v.species() != F || F.length() > 16) {
-            return sumLanes(v.toArray());
-        }
-        if (F.length() >= 16) {
-            v = v.add(v.rearrange(SWAP8));
-        }
-        if (F.length() >= 8) {
-            v = v.add(v.rearrange(SWAP4));
-        }
-        if (F.length() >= 4) {
-            v = v.add(v.rearrange(SWAP2));
-        }
-        if (F.length() >= 2) {
-            v = v.add(v.rearrange(SWAP1));
-        }
-        return v.lane(0);
+    static float[] lanes() {
+        return LANES.get();
     }
 
-    /** The order of {@link #sum}: a[i] += a[i + d] for i < d, d = n/2, n/4, …, 1; {@code a} is overwritten. */
-    static float sumLanes(float[] a) {
-        for (int d = a.length / 2; d >= 1; d /= 2) {
-            for (int i = 0; i < d; i++) {
+    /** Σ a[off .. off+n) pairwise: a[i] += a[i + d] for i < d, d = n/2, n/4, …, 1 (n a power of two); overwrites a. */
+    static float sumLanes(float[] a, int off, int n) {
+        for (int d = n / 2; d >= 1; d /= 2) {
+            for (int i = off; i < off + d; i++) {
                 a[i] = a[i] + a[i + d];
             }
         }
-        return a[0];
+        return a[off];
     }
 
     // Cephes' expf: n = round(x·log2 e), r = x − n·ln 2 in two parts, e^r by a degree-7 polynomial, times 2^n.
@@ -145,29 +136,11 @@ final class VectorKernels {
         for (; i <= n - step; i += step) {
             acc0 = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc0);
         }
-        float sum = sum(acc0.add(acc1));
+        float[] lanes = lanes();
+        acc0.add(acc1).intoArray(lanes, 0);
+        float sum = sumLanes(lanes, 0, step);
         for (; i < n; i++) {
             sum += a[ao + i] * b[bo + i];
-        }
-        return sum;
-    }
-
-    /** Dot product of n little-endian F32 values at {@code w[off]} with {@code x[xo..]}. */
-    static float dotF32(MemorySegment w, long off, float[] x, int xo, int n) {
-        int step = F.length();
-        int i = 0;
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        for (; i <= n - 2 * step; i += 2 * step) {
-            acc0 = FloatVector.fromMemorySegment(F, w, off + 4L * i, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(F, x, xo + i), acc0);
-            acc1 = FloatVector.fromMemorySegment(F, w, off + 4L * (i + step), ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(F, x, xo + i + step), acc1);
-        }
-        for (; i <= n - step; i += step) {
-            acc0 = FloatVector.fromMemorySegment(F, w, off + 4L * i, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(F, x, xo + i), acc0);
-        }
-        float sum = sum(acc0.add(acc1));
-        for (; i < n; i++) {
-            sum += w.get(FLOAT_LE, off + 4L * i) * x[xo + i];
         }
         return sum;
     }
@@ -180,26 +153,6 @@ final class VectorKernels {
 
     static float bf16ToFloat(short bits) {
         return Float.intBitsToFloat(bits << 16);
-    }
-
-    /** Dot product of n BF16 values at {@code w[off]} with {@code x[xo..]}. */
-    static float dotBf16(MemorySegment w, long off, float[] x, int xo, int n) {
-        int step = F.length();
-        int i = 0;
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        for (; i <= n - 2 * step; i += 2 * step) {
-            acc0 = bf16(w, off + 2L * i).fma(FloatVector.fromArray(F, x, xo + i), acc0);
-            acc1 = bf16(w, off + 2L * (i + step)).fma(FloatVector.fromArray(F, x, xo + i + step), acc1);
-        }
-        for (; i <= n - step; i += step) {
-            acc0 = bf16(w, off + 2L * i).fma(FloatVector.fromArray(F, x, xo + i), acc0);
-        }
-        float sum = sum(acc0.add(acc1));
-        for (; i < n; i++) {
-            sum += bf16ToFloat(w.get(SHORT_LE, off + 2L * i)) * x[xo + i];
-        }
-        return sum;
     }
 
     /** Widens n BF16 values at {@code w[off]} into {@code dst[dOff..]}. */

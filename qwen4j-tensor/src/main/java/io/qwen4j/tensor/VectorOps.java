@@ -148,7 +148,9 @@ final class VectorOps implements Ops {
             e.intoArray(x, off + i);
             vsum = vsum.add(e);
         }
-        float sum = VectorKernels.sum(vsum);
+        float[] lanes = VectorKernels.lanes();
+        vsum.intoArray(lanes, 0);
+        float sum = VectorKernels.sumLanes(lanes, 0, F.length());
         for (; i < len; i++) {
             float e = VectorKernels.exp(x[off + i] - max);
             x[off + i] = e;
@@ -238,7 +240,9 @@ final class VectorOps implements Ops {
                 for (; i <= n - F.length(); i += F.length()) {
                     vsum = vsum.add(FloatVector.fromArray(F, xs, base + i));
                 }
-                float sum = VectorKernels.sum(vsum);
+                float[] lanes = VectorKernels.lanes();
+        vsum.intoArray(lanes, 0);
+        float sum = VectorKernels.sumLanes(lanes, 0, F.length());
                 for (; i < n; i++) {
                     sum += xs[base + i];
                 }
@@ -249,7 +253,8 @@ final class VectorOps implements Ops {
                     FloatVector d = FloatVector.fromArray(F, xs, base + i).sub(mean);
                     vss = d.fma(d, vss);
                 }
-                float ss = VectorKernels.sum(vss);
+                vss.intoArray(lanes, 0);
+                float ss = VectorKernels.sumLanes(lanes, 0, F.length());
                 for (; i < n; i++) {
                     float d = xs[base + i] - mean;
                     ss += d * d;
