@@ -8,35 +8,19 @@ Checks: a chat completion with modalities ["text", "audio"] (WAV, read with the 
 streamed (pcm16 chunks in delta.audio.data), and audio.speech.create (WAV, and PCM read as a byte stream).
 Prints one line per check; exits 1 on the first failure.
 """
-import argparse
 import base64
 import hashlib
 import io
-import json
-import sys
 import wave
 
-from openai import OpenAI
+import clienttest
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--base-url", required=True)
-    ap.add_argument("--expected", required=True, help="JSON file written by the JUnit test")
-    a = ap.parse_args()
-    expected = json.load(open(a.expected))
+    _, expected, client = clienttest.start()
     model = expected["model"]
-    client = OpenAI(base_url=a.base_url, api_key="unused", max_retries=0, timeout=120)
     messages = [{"role": "user", "content": expected["user"]}]
-    checks = 0
-
-    def check(ok, what):
-        nonlocal checks
-        if not ok:
-            print("FAILED: " + what, flush=True)
-            sys.exit(1)
-        checks += 1
-        print("ok: " + what, flush=True)
+    check = clienttest.Checks()
 
     def wav_frames(data):
         with wave.open(io.BytesIO(data)) as w:
@@ -76,7 +60,7 @@ def main():
                                                             response_format="pcm") as response:
         raw = b"".join(response.iter_bytes())
     check(hashlib.sha256(raw).hexdigest() == expected["speech_sha256"], "audio.speech streamed as pcm: the same samples")
-    print(f"{checks} checks passed")
+    check.summary()
 
 
 if __name__ == "__main__":

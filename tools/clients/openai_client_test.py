@@ -5,35 +5,21 @@ Expected answers come from the engine itself, computed in-process by the JUnit t
 greedy decoding is deterministic, so the HTTP answers must be exactly the engine's. Prints one line per check;
 exits 1 on the first failure.
 """
-import argparse
 import json
-import sys
 
 import openai
 import pydantic
 from openai import OpenAI
 
+import clienttest
+
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--base-url", required=True)
-    ap.add_argument("--api-key", required=True)
-    ap.add_argument("--expected", required=True, help="JSON file written by the JUnit test")
-    a = ap.parse_args()
-    expected = json.load(open(a.expected))
+    a, expected, client = clienttest.start(api_key_option=True)
     model = expected["model"]
-    client = OpenAI(base_url=a.base_url, api_key=a.api_key, max_retries=0, timeout=120)
     quiet = {"chat_template_kwargs": {"enable_thinking": False}}
     messages = [{"role": "system", "content": "You are terse."}, {"role": "user", "content": expected["user"]}]
-    checks = 0
-
-    def check(ok, what):
-        nonlocal checks
-        if not ok:
-            print("FAILED: " + what, flush=True)
-            sys.exit(1)
-        checks += 1
-        print("ok: " + what, flush=True)
+    check = clienttest.Checks()
 
     check([m.id for m in client.models.list()] == [model], "models.list names the served model")
 
@@ -106,7 +92,7 @@ def main():
     error(lambda: client.chat.completions.create(model=model, messages=[{"role": "user", "content": "x" * (65 << 20)}]),
           openai.APIStatusError, 413)
     error(lambda: OpenAI(base_url=a.base_url, api_key="wrong", max_retries=0).models.list(), openai.AuthenticationError, 401)
-    print("%d passed, 0 failed" % checks)
+    check.summary()
 
 
 if __name__ == "__main__":

@@ -4,31 +4,16 @@ OmniPythonClientTest): an image_url part, an input_audio part and a transcriptio
 answers the same files in-process (greedy decoding; --expected, written by the JUnit test); a corrupt file is a 400.
 Prints one line per check; exits 1 on the first failure.
 """
-import argparse
 import base64
-import json
-import sys
 
 import openai
-from openai import OpenAI
+
+import clienttest
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--base-url", required=True)
-    ap.add_argument("--expected", required=True, help="JSON file written by the JUnit test")
-    a = ap.parse_args()
-    e = json.load(open(a.expected))
-    client = OpenAI(base_url=a.base_url, api_key="unused", max_retries=0, timeout=120)
-    checks = 0
-
-    def check(ok, what):
-        nonlocal checks
-        if not ok:
-            print("FAILED: " + what, flush=True)
-            sys.exit(1)
-        checks += 1
-        print("ok: " + what, flush=True)
+    _, e, client = clienttest.start()
+    check = clienttest.Checks()
 
     def b64(path):
         with open(path, "rb") as f:
@@ -64,7 +49,7 @@ def main():
         check(False, "a corrupt image must fail")
     except openai.BadRequestError as x:
         check(x.status_code == 400 and "truncated" in x.body.get("message", ""), "a corrupt image: 400 %s" % x.body.get("message"))
-    print("%d passed, 0 failed" % checks)
+    check.summary()
 
 
 if __name__ == "__main__":

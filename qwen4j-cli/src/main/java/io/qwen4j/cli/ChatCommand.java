@@ -2,9 +2,9 @@ package io.qwen4j.cli;
 
 import io.qwen4j.common.Qwen4jException;
 import io.qwen4j.engine.ChatEngine;
-import io.qwen4j.engine.ChatListener;
 import io.qwen4j.engine.ChatRequest;
 import io.qwen4j.engine.ChatResult;
+import io.qwen4j.engine.ForwardingChatListener;
 import io.qwen4j.engine.RequestHandle;
 import io.qwen4j.engine.SpeechPipeline;
 import io.qwen4j.engine.SpokenChat;
@@ -235,22 +235,13 @@ final class ChatCommand implements Callable<Integer> {
         CompletableFuture<SpokenChat.Answer> done = new CompletableFuture<>();
         try (WavWriter wav = WavWriter.create(wavFile, WavWriter.SAMPLE_RATE)) {
             SpeechPipeline.Handle handle = speaker.chat().start(request, speaker.voice(), printer, chunk -> wav.write(chunk.pcm()), done::complete);
-            Terminal.SignalHandler previous = terminal.handle(Terminal.Signal.INT, signal -> handle.cancel());
-            try {
+            return awaitCancellable(terminal, handle::cancel, () -> {
                 handle.await();
                 SpokenChat.Answer a = done.get();
                 terminal.writer().printf(Locale.ROOT, "%s(spoken: %s, %.1f s)%s%n", color ? AnswerPrinter.DIM : "", wavFile,
                         a.speech().audioSeconds(), color ? AnswerPrinter.RESET : "");
                 return a.text();
-            } catch (InterruptedException e) {
-                handle.cancel();
-                Thread.currentThread().interrupt();
-                throw new Qwen4jException("interrupted");
-            } catch (ExecutionException e) {
-                throw new Qwen4jException("the answer failed: " + e.getCause(), e.getCause());
-            } finally {
-                terminal.handle(Terminal.Signal.INT, previous);
-            }
+            });
         }
     }
 
@@ -258,42 +249,34 @@ final class ChatCommand implements Callable<Integer> {
     private static ChatResult answer(Terminal terminal, ChatEngine chat, ChatRequest request, boolean color) {
         AnswerPrinter printer = new AnswerPrinter(terminal.writer(), terminal.writer(), color);
         CompletableFuture<ChatResult> done = new CompletableFuture<>();
-        RequestHandle handle = chat.submit(request, new ChatListener() {
-            @Override
-            public void onReasoning(String delta) {
-                printer.onReasoning(delta);
-            }
-
-            @Override
-            public void onContent(String delta) {
-                printer.onContent(delta);
-            }
-
-            @Override
-            public void onToolCall(int index, ToolCall call) {
-                printer.onToolCall(index, call);
-            }
-
-            @Override
-            public void onError(Qwen4jException e) {
-                printer.onError(e);
-            }
-
+        RequestHandle handle = chat.submit(request, new ForwardingChatListener(printer) {
             @Override
             public void onFinish(ChatResult result) {
-                printer.onFinish(result);
+                super.onFinish(result);
                 done.complete(result);
             }
         });
-        Terminal.SignalHandler previous = terminal.handle(Terminal.Signal.INT, signal -> handle.cancel());
-        try {
+        return awaitCancellable(terminal, handle::cancel, () -> {
             ChatResult r = done.get();
             if (printer.error != null) {
                 throw printer.error;
             }
             return r;
+        });
+    }
+
+    /** Waiting for an answer: it may be interrupted, or the answer may have failed. */
+    private interface AnswerWait<T> {
+        T get() throws InterruptedException, ExecutionException;
+    }
+
+    /** Waits for an answer with Ctrl-C bound to {@code cancel} (the terminal's own handler back afterwards). */
+    private static <T> T awaitCancellable(Terminal terminal, Runnable cancel, AnswerWait<T> answer) {
+        Terminal.SignalHandler previous = terminal.handle(Terminal.Signal.INT, signal -> cancel.run());
+        try {
+            return answer.get();
         } catch (InterruptedException e) {
-            handle.cancel();
+            cancel.run();
             Thread.currentThread().interrupt();
             throw new Qwen4jException("interrupted");
         } catch (ExecutionException e) {

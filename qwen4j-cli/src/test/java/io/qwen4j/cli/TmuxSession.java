@@ -30,7 +30,17 @@ final class TmuxSession implements AutoCloseable {
                 + "' --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp '" + System.getProperty("java.class.path")
                 + "' io.qwen4j.cli.Main " + args + "\necho \"EXITED $?\"\nsleep 60\n");
         script.toFile().setExecutable(true);
-        assertEquals("", run("tmux", "new-session", "-d", "-s", name, "-x", "160", "-y", "50", script.toString()).strip());
+        assertEquals("", tmux("new-session", "-d", "-s", name, "-x", "160", "-y", "50", script.toString()).strip());
+    }
+
+    /**
+     * A tmux command on this session's own server ({@code -L name}): tests in other JVMs (or work trees) never share a
+     * server, so one that exits as its last session closes cannot take a starting session with it.
+     */
+    private String tmux(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("tmux", "-L", name));
+        cmd.addAll(List.of(args));
+        return run(cmd.toArray(String[]::new));
     }
 
     static String run(String... command) throws IOException, InterruptedException {
@@ -41,13 +51,13 @@ final class TmuxSession implements AutoCloseable {
     }
 
     String screen() throws Exception {
-        return run("tmux", "capture-pane", "-p", "-J", "-S", "-2000", "-t", name);
+        return tmux("capture-pane", "-p", "-J", "-S", "-2000", "-t", name);
     }
 
     void keys(String... keys) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("tmux", "send-keys", "-t", name));
-        cmd.addAll(List.of(keys));
-        run(cmd.toArray(String[]::new));
+        List<String> args = new ArrayList<>(List.of("send-keys", "-t", name));
+        args.addAll(List.of(keys));
+        tmux(args.toArray(String[]::new));
     }
 
     /** Polls the screen until {@code test} holds; fails with the screen after the timeout. */
@@ -72,6 +82,6 @@ final class TmuxSession implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        run("tmux", "kill-session", "-t", name);
+        tmux("kill-server");
     }
 }

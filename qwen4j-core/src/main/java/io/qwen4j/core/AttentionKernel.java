@@ -1,7 +1,9 @@
 package io.qwen4j.core;
 
+import io.qwen4j.tensor.FloatMatrix;
 import io.qwen4j.tensor.Ops;
 import java.util.Arrays;
+import java.util.function.IntUnaryOperator;
 
 /**
  * One query head over a run of keys and values (mirrors the per-row work of {@code eager_attention_forward}):
@@ -25,6 +27,39 @@ final class AttentionKernel {
         for (int p = 0; p < len; p++) {
             ops.axpy(scores[p], values, (first + p) * stride + headOffset, out, oOff, headDim);
         }
+    }
+
+    /** Throws unless {@code q}, {@code k}, {@code v} and {@code out} are all {@code [T, heads·headDim]}. */
+    static void requireSameShapes(FloatMatrix q, FloatMatrix k, FloatMatrix v, FloatMatrix out, int heads, int headDim) {
+        int t = q.rows();
+        int width = heads * headDim;
+        if (q.cols() != width || k.cols() != width || v.cols() != width || out.cols() != width
+                || k.rows() != t || v.rows() != t || out.rows() != t) {
+            throw new IllegalArgumentException("attention over " + q + ", " + k + ", " + v + " into " + out + " with " + heads + "x" + headDim);
+        }
+    }
+
+    /**
+     * Attention of whole {@code [T, heads·headDim]} matrices (no cache, as many key/value heads as query heads),
+     * scores {@code q·kᵀ/√headDim}: query row {@code r} of each head sees key/value rows
+     * {@code firstKey(r) … firstKey(r)+keyCount(r)−1}. Rows and heads run in parallel on {@code ops}' pool.
+     */
+    static void attendRows(Ops ops, FloatMatrix q, FloatMatrix k, FloatMatrix v, int heads, int headDim, IntUnaryOperator firstKey,
+                           IntUnaryOperator keyCount, FloatMatrix out) {
+        int width = heads * headDim;
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        float[] qs = q.data();
+        float[] ks = k.data();
+        float[] vs = v.data();
+        float[] os = out.data();
+        ops.pool().parallelFor(q.rows() * heads, 1, (start, end) -> {
+            for (int item = start; item < end; item++) {
+                int r = item / heads;
+                int h = item % heads;
+                attend(ops, qs, q.offset(r) + h * headDim, ks, vs, firstKey.applyAsInt(r), keyCount.applyAsInt(r), width, h * headDim,
+                        headDim, scale, os, out.offset(r) + h * headDim);
+            }
+        });
     }
 
     private static float[] scratch(int n) {

@@ -1,15 +1,21 @@
 package io.qwen4j.core;
 
+import io.qwen4j.tensor.DType;
 import io.qwen4j.tensor.FloatMatrix;
 import io.qwen4j.tensor.Ops;
+import io.qwen4j.tensor.Weight;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
- * A float32 weight matrix held in a Java array (a convolution kernel repacked at load) and its bias:
- * {@code out[t, r] = bias[r] + Σ_c w[r, c]·x[t, c]}, parallel over weight rows, each row's dot products through
- * {@link Ops#dot}. The caller keeps {@code x} small enough to stay in cache (see {@link TiledLinear}).
+ * A float32 weight matrix built in memory (a convolution kernel repacked at load) and its bias:
+ * {@code out[t, r] = bias[r] + Σ_c w[r, c]·x[t, c]}, one {@link Ops#matmul} (the weight is an F32 {@link Weight} off
+ * the heap, so the tensor module's float kernels run it).
  */
 public final class PackedLinear {
-    private final float[] weight; // (rows, cols) row-major
+    private final Weight weight;  // (rows, cols) F32
     private final float[] bias;   // (rows)
     private final int rows;
     private final int cols;
@@ -18,7 +24,9 @@ public final class PackedLinear {
         if ((long) rows * cols != weight.length || bias.length != rows) {
             throw new IllegalArgumentException(weight.length + " weights and " + bias.length + " biases are not " + rows + "x" + cols);
         }
-        this.weight = weight;
+        MemorySegment data = Arena.ofAuto().allocate(4L * weight.length, 64);
+        MemorySegment.copy(weight, 0, data, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, weight.length);
+        this.weight = Weight.of("packed", DType.F32, new long[] {rows, cols}, data);
         this.bias = bias;
         this.rows = rows;
         this.cols = cols;
@@ -41,17 +49,6 @@ public final class PackedLinear {
         if (x.cols() != cols || out.cols() != rows || out.rows() != x.rows()) {
             throw new IllegalArgumentException("a " + rows + "x" + cols + " matrix cannot map " + x + " to " + out);
         }
-        int n = x.rows();
-        float[] xs = x.data();
-        float[] os = out.data();
-        ops.pool().parallelFor(rows, 4, (start, end) -> {
-            for (int r = start; r < end; r++) {
-                int w = r * cols;
-                float b = bias[r];
-                for (int t = 0; t < n; t++) {
-                    os[t * rows + r] = ops.dot(weight, w, xs, t * cols, cols) + b;
-                }
-            }
-        });
+        Linear.forward(ops, weight, bias, x, out);
     }
 }

@@ -19,12 +19,8 @@ public final class SegmentAttention {
      */
     public static void attend(Ops ops, FloatMatrix q, FloatMatrix k, FloatMatrix v, int heads, int headDim, int[] bounds,
                               FloatMatrix out) {
+        AttentionKernel.requireSameShapes(q, k, v, out, heads, headDim);
         int t = q.rows();
-        int width = heads * headDim;
-        if (q.cols() != width || k.cols() != width || v.cols() != width || out.cols() != width
-                || k.rows() != t || v.rows() != t || out.rows() != t) {
-            throw new IllegalArgumentException("attention over " + q + ", " + k + ", " + v + " into " + out + " with " + heads + "x" + headDim);
-        }
         if (bounds.length < 2 || bounds[0] != 0 || bounds[bounds.length - 1] != t) {
             throw new IllegalArgumentException("segment bounds " + Arrays.toString(bounds) + " do not cover " + t + " rows");
         }
@@ -35,20 +31,7 @@ public final class SegmentAttention {
             }
             Arrays.fill(segmentOf, bounds[s], bounds[s + 1], s);
         }
-        float scale = (float) (1.0 / Math.sqrt(headDim));
-        float[] qs = q.data();
-        float[] ks = k.data();
-        float[] vs = v.data();
-        float[] os = out.data();
-        ops.pool().parallelFor(t * heads, 1, (start, end) -> {
-            for (int item = start; item < end; item++) {
-                int r = item / heads;
-                int h = item % heads;
-                int from = bounds[segmentOf[r]];
-                int len = bounds[segmentOf[r] + 1] - from;
-                AttentionKernel.attend(ops, qs, q.offset(r) + h * headDim, ks, vs, from, len, width, h * headDim, headDim, scale,
-                        os, out.offset(r) + h * headDim);
-            }
-        });
+        AttentionKernel.attendRows(ops, q, k, v, heads, headDim, r -> bounds[segmentOf[r]],
+                r -> bounds[segmentOf[r] + 1] - bounds[segmentOf[r]], out);
     }
 }

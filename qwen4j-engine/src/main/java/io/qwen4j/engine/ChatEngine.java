@@ -258,36 +258,16 @@ public final class ChatEngine implements AutoCloseable {
     public ChatResult chat(ChatRequest request, ChatListener listener) {
         CompletableFuture<ChatResult> done = new CompletableFuture<>();
         Qwen4jException[] error = new Qwen4jException[1];
-        submit(request, new ChatListener() {
-            @Override
-            public void onReasoning(String delta) {
-                listener.onReasoning(delta);
-            }
-
-            @Override
-            public void onContent(String delta) {
-                listener.onContent(delta);
-            }
-
-            @Override
-            public void onToolCall(int index, ToolCall call) {
-                listener.onToolCall(index, call);
-            }
-
-            @Override
-            public void onToken(TokenEvent token, String text) {
-                listener.onToken(token, text);
-            }
-
+        submit(request, new ForwardingChatListener(listener) {
             @Override
             public void onError(Qwen4jException e) {
                 error[0] = e;
-                listener.onError(e);
+                super.onError(e);
             }
 
             @Override
             public void onFinish(ChatResult result) {
-                listener.onFinish(result);
+                super.onFinish(result);
                 done.complete(result);
             }
         });

@@ -1,14 +1,8 @@
 package io.qwen4j.engine;
 
-import io.qwen4j.common.ModelFileException;
-import io.qwen4j.formats.ConfigJson;
-import io.qwen4j.formats.SafeTensorsSource;
-import io.qwen4j.formats.WeightSource;
 import io.qwen4j.models.Code2WavStream;
 import io.qwen4j.models.LoadOptions;
 import io.qwen4j.models.Qwen3OmniCode2Wav;
-import io.qwen4j.tensor.Ops;
-import io.qwen4j.tensor.ThreadPool;
 import java.nio.file.Path;
 
 /**
@@ -38,25 +32,8 @@ public final class Code2WavDecoders implements AutoCloseable {
 
     /** Code2Wav of a Qwen3-Omni Instruct checkpoint folder (only {@code code2wav.*} is read), the reference's chunking. */
     public static Code2WavDecoders open(Path checkpoint, LoadOptions options) {
-        ConfigJson config = ConfigJson.read(checkpoint.resolve("config.json"));
-        ConfigJson c2w = config.section("code2wav_config")
-                .orElseThrow(() -> new ModelFileException(checkpoint + "/config.json has no code2wav_config: the checkpoint cannot speak"));
-        WeightSource all = SafeTensorsSource.open(checkpoint);
-        ThreadPool pool = ThreadPool.create(options.threads());
-        try {
-            Qwen3OmniCode2Wav model = Qwen3OmniCode2Wav.load(WeightSource.under(all, "code2wav."), c2w, "", Ops.vector(pool));
-            return new Code2WavDecoders(model, Code2WavStream.DEFAULT_CHUNK_SIZE, Code2WavStream.DEFAULT_LEFT_CONTEXT, () -> {
-                try {
-                    pool.close();
-                } finally {
-                    all.close();
-                }
-            });
-        } catch (RuntimeException e) {
-            pool.close();
-            all.close();
-            throw e;
-        }
+        Qwen3OmniCode2Wav model = Qwen3OmniCode2Wav.open(checkpoint, options.threads());
+        return new Code2WavDecoders(model, Code2WavStream.DEFAULT_CHUNK_SIZE, Code2WavStream.DEFAULT_LEFT_CONTEXT, model::close);
     }
 
     /** Decoders over a model the caller owns (e.g. a benchmark's random one). */

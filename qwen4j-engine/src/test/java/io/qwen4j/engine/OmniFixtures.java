@@ -1,6 +1,5 @@
 package io.qwen4j.engine;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qwen4j.formats.Json;
@@ -10,8 +9,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.zip.GZIPInputStream;
 
 /** Fixtures of the Qwen3-Omni tests: the tokenizers, the tiny checkpoint, the media. */
@@ -48,32 +47,9 @@ final class OmniFixtures {
      * special tokens (and the role names) have the ids of golden.json's token table.
      */
     static Tokenizer tinyTokenizer() {
-        JsonNode table = Json.read(tinyOmni().resolve("golden.json")).get("token_ids");
-        List<String> tokens = new ArrayList<>();
-        int[] types = new int[512];
-        for (int id = 0; id < 512; id++) {
-            tokens.add(id < 256 ? String.valueOf(byteLevel(id)) : "<unused" + id + ">");
-            types[id] = 1;
-        }
-        table.properties().forEach(e -> {
-            int id = e.getValue().get("tiny").asInt();
-            tokens.set(id, e.getKey());
-            types[id] = Tokenizer.TOKEN_TYPE_CONTROL;
-        });
-        return Tokenizer.fromTokenList(tokens, List.of(), types, "tiny-omni");
-    }
-
-    /** GPT-2's bytes_to_unicode: the byte-level character of byte {@code b}. */
-    static char byteLevel(int b) {
-        if ((b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF)) {
-            return (char) b;
-        }
-        int n = 0;
-        for (int x = 0; x < b; x++) {
-            if (!((x >= '!' && x <= '~') || (x >= 0xA1 && x <= 0xAC) || (x >= 0xAE && x <= 0xFF))) {
-                n++;
-            }
-        }
-        return (char) (256 + n);
+        Map<String, Integer> special = new HashMap<>();
+        Json.read(tinyOmni().resolve("golden.json")).get("token_ids").properties()
+                .forEach(e -> special.put(e.getKey(), e.getValue().get("tiny").asInt()));
+        return Tokenizer.bytePerToken(512, special, "tiny-omni");
     }
 }

@@ -46,10 +46,10 @@ final class ChatCompletions {
     private void handle(Params p, Exchange ex, MediaParts media) throws IOException, InterruptedException {
         ChatEngine engine = backend.engine();
         List<ChatMessage> messages = messages(p.get("messages"), media);
-        boolean audioInVideo = useAudioInVideo(p);
+        boolean audioInVideo = p.boolInObject("mm_processor_kwargs", "use_audio_in_video"); // vLLM's: a video's soundtrack heard with its frames
         int n = p.integer("n", 1, 1, backend.options().maxChoices());
         boolean stream = p.bool("stream", false);
-        boolean includeUsage = stream && streamOptions(p);
+        boolean includeUsage = stream && p.boolInObject("stream_options", "include_usage");
         boolean logprobs = p.bool("logprobs", false);
         int top = p.integer("top_logprobs", 0, 0, 20);
         if (p.has("top_logprobs") && !logprobs) {
@@ -122,21 +122,6 @@ final class ChatCompletions {
         }
     }
 
-    private static boolean streamOptions(Params p) {
-        JsonNode o = p.get("stream_options");
-        if (o == null) {
-            return false;
-        }
-        if (!o.isObject()) {
-            throw Params.wrongType("stream_options", "an object", o);
-        }
-        JsonNode u = o.get("include_usage");
-        if (u != null && !u.isNull() && !u.isBoolean()) {
-            throw Params.wrongType("stream_options.include_usage", "a boolean", u);
-        }
-        return u != null && u.asBoolean();
-    }
-
     private void whole(ChoiceRun run, Exchange ex, String id, long created, boolean logprobs) throws IOException, InterruptedException {
         int n = run.choices();
         ChatResult[] results = new ChatResult[n];
@@ -146,9 +131,7 @@ final class ChatCompletions {
         }
         String failure = null;
         while (!run.done()) {
-            ChoiceRun.Event e = run.next(ChoiceRun.PROBE_MILLIS);
-            run.endIfClientGone(ex, backend.metrics());
-            switch (e) {
+            switch (run.nextWhileClientThere(ex, backend.metrics())) {
                 case null -> { }
                 case ChoiceRun.Token t -> tokens.get(t.choice()).add(t.token());
                 case ChoiceRun.Failed f -> {
@@ -253,10 +236,7 @@ final class ChatCompletions {
                 }
             }
             if (includeUsage) {
-                ObjectNode last = Shapes.head(id, "chat.completion.chunk", created, model);
-                last.putArray("choices");
-                last.set("usage", Shapes.usage(List.of(results)));
-                sse.data(last);
+                sse.data(Shapes.usageChunk(id, "chat.completion.chunk", created, model, Shapes.usage(List.of(results))));
             }
             sse.done();
         } catch (IOException e) {
@@ -282,22 +262,6 @@ final class ChatCompletions {
         fields.put("index", index);
         fields.set("delta", delta);
         return Shapes.chunk(id, "chat.completion.chunk", created, model, fields, logprobs, finish, includeUsage);
-    }
-
-    /** vLLM's {@code mm_processor_kwargs.use_audio_in_video}: a video's soundtrack is heard with its frames. */
-    private static boolean useAudioInVideo(Params p) {
-        JsonNode kwargs = p.get("mm_processor_kwargs");
-        if (kwargs == null) {
-            return false;
-        }
-        if (!kwargs.isObject()) {
-            throw Params.wrongType("mm_processor_kwargs", "an object", kwargs);
-        }
-        JsonNode v = kwargs.get("use_audio_in_video");
-        if (v != null && !v.isNull() && !v.isBoolean()) {
-            throw Params.wrongType("mm_processor_kwargs.use_audio_in_video", "a boolean", v);
-        }
-        return v != null && v.asBoolean();
     }
 
     /** The conversation, in the form the chat template takes, media parts resolved by {@code media}. */

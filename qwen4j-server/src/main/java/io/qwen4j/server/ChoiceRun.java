@@ -130,6 +130,16 @@ final class ChoiceRun {
         return e;
     }
 
+    /**
+     * For an answer sent whole: the next event, or null after {@link #PROBE_MILLIS} without one; ends the run
+     * ({@link #endIfClientGone}) when its client has gone.
+     */
+    Event nextWhileClientThere(Exchange ex, ServerMetrics metrics) throws java.io.IOException, InterruptedException {
+        Event e = next(PROBE_MILLIS);
+        endIfClientGone(ex, metrics);
+        return e;
+    }
+
     /** Whether every choice has finished (as seen through {@link #next}). */
     boolean done() {
         return finished == choices;

@@ -126,10 +126,7 @@ final class Completions {
         ObjectNode usage = usage(results, n);
         if (stream) {
             if (includeUsage) {
-                ObjectNode last = Shapes.head(id, "text_completion", created, model);
-                last.putArray("choices");
-                last.set("usage", usage);
-                sse.data(last);
+                sse.data(Shapes.usageChunk(id, "text_completion", created, model, usage));
             }
             sse.done();
             return;

@@ -77,6 +77,25 @@ final class Params {
         return v.booleanValue();
     }
 
+    /**
+     * A boolean inside an object field, such as {@code stream_options.include_usage}: false when the object or the
+     * boolean is absent or null.
+     */
+    boolean boolInObject(String object, String name) {
+        JsonNode o = get(object);
+        if (o == null) {
+            return false;
+        }
+        if (!o.isObject()) {
+            throw wrongType(object, "an object", o);
+        }
+        JsonNode v = o.get(name);
+        if (v != null && !v.isNull() && !v.isBoolean()) {
+            throw wrongType(object + "." + name, "a boolean", v);
+        }
+        return v != null && v.asBoolean();
+    }
+
     /** An integer in [min, max], or {@code otherwise} when absent. */
     int integer(String name, int otherwise, int min, int max) {
         JsonNode v = get(name);

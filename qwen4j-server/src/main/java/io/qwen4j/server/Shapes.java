@@ -39,6 +39,14 @@ final class Shapes {
         return o;
     }
 
+    /** The last chunk of a stream asked for with {@code stream_options.include_usage}: no choices, the usage. */
+    static ObjectNode usageChunk(String id, String object, long created, String model, ObjectNode usage) {
+        ObjectNode last = head(id, object, created, model);
+        last.putArray("choices");
+        last.set("usage", usage);
+        return last;
+    }
+
     /**
      * {@code usage}: the prompt counted once (as OpenAI does for n > 1), completion tokens summed;
      * {@code prompt_tokens_details.cached_tokens} are the prompt tokens served from the prefix cache.

@@ -6,12 +6,12 @@ import io.qwen4j.engine.ChatEngine;
 import io.qwen4j.engine.ChatListener;
 import io.qwen4j.engine.ChatRequest;
 import io.qwen4j.engine.ChatResult;
+import io.qwen4j.engine.Code2WavDecoders;
 import io.qwen4j.engine.SpeechPipeline;
 import io.qwen4j.engine.SpokenChat;
 import io.qwen4j.models.Architectures;
 import io.qwen4j.models.Code2WavStream;
 import io.qwen4j.models.LoadOptions;
-import io.qwen4j.models.Qwen3OmniCode2Wav;
 import io.qwen4j.models.Qwen3OmniTalker;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,16 +34,17 @@ public final class SpokenChatSpeaker implements Speaker, AutoCloseable {
     private final SpokenChat spoken;
     private final CausalLm thinker;
     private final Qwen3OmniTalker talker;
-    private final Qwen3OmniCode2Wav code2wav;
+    private final Code2WavDecoders code2wav;
     private final List<String> voices;
     private final Semaphore turn = new Semaphore(1, true);
 
-    private SpokenChatSpeaker(ChatEngine chat, CausalLm thinker, Qwen3OmniTalker talker, Qwen3OmniCode2Wav code2wav, int chunkFrames,
+    private SpokenChatSpeaker(ChatEngine chat, CausalLm thinker, Qwen3OmniTalker talker, Code2WavDecoders code2wav, int chunkFrames,
                               int leftContext, int maxFrames) {
         this.thinker = thinker;
         this.talker = talker;
         this.code2wav = code2wav;
-        SpeechPipeline pipeline = new SpeechPipeline(thinker, talker, () -> decoder(code2wav.stream(chunkFrames, leftContext)));
+        Code2WavDecoders chunks = code2wav.withChunks(chunkFrames, leftContext);
+        SpeechPipeline pipeline = new SpeechPipeline(thinker, talker, chunks::decoder);
         this.spoken = new SpokenChat(chat, pipeline, maxFrames);
         List<String> names = new ArrayList<>();
         names.add(capitalized(talker.defaultVoice()));
@@ -66,7 +67,7 @@ public final class SpokenChatSpeaker implements Speaker, AutoCloseable {
         Qwen3OmniTalker talker = null;
         try {
             talker = Qwen3OmniTalker.load(checkpoint, options);
-            Qwen3OmniCode2Wav code2wav = Qwen3OmniCode2Wav.open(checkpoint, options.threads());
+            Code2WavDecoders code2wav = Code2WavDecoders.open(checkpoint, options);
             return new SpokenChatSpeaker(chat, thinker, talker, code2wav, chunkFrames, leftContext, maxFrames);
         } catch (RuntimeException e) {
             if (talker != null) {
@@ -82,32 +83,13 @@ public final class SpokenChatSpeaker implements Speaker, AutoCloseable {
         return open(chat, checkpoint, options, Code2WavStream.DEFAULT_CHUNK_SIZE, Code2WavStream.DEFAULT_LEFT_CONTEXT, SpokenChat.MAX_FRAMES);
     }
 
-    private static SpeechPipeline.FrameDecoder decoder(Code2WavStream stream) {
-        return new SpeechPipeline.FrameDecoder() {
-            @Override
-            public float[] push(int[] codes) {
-                return stream.push(codes);
-            }
-
-            @Override
-            public float[] finish() {
-                return stream.flush();
-            }
-
-            @Override
-            public int sampleRate() {
-                return 24000;
-            }
-        };
-    }
-
     private static String capitalized(String voice) {
         return voice.isEmpty() ? voice : voice.substring(0, 1).toUpperCase(Locale.ROOT) + voice.substring(1);
     }
 
     @Override
     public int sampleRate() {
-        return 24000;
+        return Code2WavDecoders.SAMPLE_RATE;
     }
 
     @Override

@@ -145,9 +145,7 @@ final class Transcriptions {
         ChatResult result = null;
         String failure = null;
         while (!run.done()) {
-            ChoiceRun.Event e = run.next(ChoiceRun.PROBE_MILLIS);
-            run.endIfClientGone(ex, backend.metrics());
-            switch (e) {
+            switch (run.nextWhileClientThere(ex, backend.metrics())) {
                 case null -> { }
                 case ChoiceRun.Failed f -> {
                     failure = f.error().getMessage();

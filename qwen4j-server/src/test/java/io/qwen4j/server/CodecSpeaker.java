@@ -5,11 +5,11 @@ import io.qwen4j.engine.ChatEngine;
 import io.qwen4j.engine.ChatListener;
 import io.qwen4j.engine.ChatRequest;
 import io.qwen4j.engine.ChatResult;
+import io.qwen4j.engine.ForwardingChatListener;
 import io.qwen4j.engine.RequestHandle;
 import io.qwen4j.engine.TokenEvent;
 import io.qwen4j.models.Code2WavStream;
 import io.qwen4j.models.Qwen3OmniCode2Wav;
-import io.qwen4j.tokenizer.chat.ToolCall;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
@@ -49,22 +49,7 @@ final class CodecSpeaker implements Speaker {
         CountDownLatch done = new CountDownLatch(1);
         ChatResult[] result = new ChatResult[1];
         RuntimeException[] failure = new RuntimeException[1];
-        RequestHandle handle = engine.submit(request, new ChatListener() {
-            @Override
-            public void onReasoning(String delta) {
-                text.onReasoning(delta);
-            }
-
-            @Override
-            public void onContent(String delta) {
-                text.onContent(delta);
-            }
-
-            @Override
-            public void onToolCall(int index, ToolCall call) {
-                text.onToolCall(index, call);
-            }
-
+        RequestHandle handle = engine.submit(request, new ForwardingChatListener(text) {
             @Override
             public void onToken(TokenEvent token, String piece) {
                 int[] frame = new int[quantizers];
@@ -72,13 +57,13 @@ final class CodecSpeaker implements Speaker {
                     frame[q] = Math.floorMod(token.token() * 31 + q * 7 + voice.length(), codebook);
                 }
                 emit(audio, stream.push(frame));
-                text.onToken(token, piece);
+                super.onToken(token, piece);
             }
 
             @Override
             public void onError(Qwen4jException error) {
                 failure[0] = error;
-                text.onError(error);
+                super.onError(error);
                 done.countDown();
             }
 
@@ -88,7 +73,7 @@ final class CodecSpeaker implements Speaker {
                     emit(audio, stream.flush());
                 }
                 result[0] = r;
-                text.onFinish(r);
+                super.onFinish(r);
                 done.countDown();
             }
         });

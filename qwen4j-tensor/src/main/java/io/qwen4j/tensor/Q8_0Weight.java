@@ -86,8 +86,27 @@ public final class Q8_0Weight extends QuantizedWeight {
             }
             acc = ((FloatVector) sum.convert(I2F, 0)).fma(FloatVector.broadcast(F, Float.intBitsToFloat(meta[b]) * x.d[xb + b]), acc);
         }
-        float[] lanes = VectorKernels.lanes();
-        acc.intoArray(lanes, 0);
-        return VectorKernels.sumLanes(lanes, 0, F.length());
+        float s;
+        if (QuantKernels.BUTTERFLY) { // VectorKernels.sumLanes's order, inline: a helper taking a vector risks boxing
+            FloatVector v = acc;
+            if (F.length() > 8) {
+                v = v.add(v.rearrange(VectorKernels.SWAP8));
+            }
+            if (F.length() > 4) {
+                v = v.add(v.rearrange(VectorKernels.SWAP4));
+            }
+            if (F.length() > 2) {
+                v = v.add(v.rearrange(VectorKernels.SWAP2));
+            }
+            if (F.length() > 1) {
+                v = v.add(v.rearrange(VectorKernels.SWAP1));
+            }
+            s = v.reduceLanes(jdk.incubator.vector.VectorOperators.MAX);
+        } else {
+            float[] lanes = VectorKernels.lanes();
+            acc.intoArray(lanes, 0);
+            s = VectorKernels.sumLanes(lanes, 0, F.length());
+        }
+        return s;
     }
 }

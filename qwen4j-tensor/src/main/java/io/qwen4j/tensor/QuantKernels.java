@@ -33,6 +33,8 @@ final class QuantKernels {
     static final VectorSpecies<Integer> I16 = VectorSpecies.of(int.class, VectorShape.forBitSize(BITS16));
     static final int W16 = B16.length();
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** Whether {@link #F} is {@link VectorKernels#F} with its butterfly lane sum (every x86 machine). */
+    static final boolean BUTTERFLY = F.equals(VectorKernels.F) && VectorKernels.BUTTERFLY;
 
     private QuantKernels() {}
 

@@ -128,6 +128,29 @@ public final class Tokenizer {
         return new Tokenizer(source, vocab, merges.stream().map(m -> Merge.parse(m, source)).toList(), added);
     }
 
+    /**
+     * A byte-level tokenizer without merges, as the tiny test checkpoints have (tools/golden/make_tiny_omni.py): ids
+     * 0..255 are the 256 bytes (GPT-2's byte-to-unicode characters), {@code specialTokens} are special added tokens at
+     * their ids, and every other id below {@code vocabSize} is an {@code <unusedN>} token that decodes but that
+     * encoding never produces.
+     */
+    public static Tokenizer bytePerToken(int vocabSize, Map<String, Integer> specialTokens, String source) {
+        List<String> tokens = new ArrayList<>(vocabSize);
+        int[] types = new int[vocabSize];
+        for (int id = 0; id < vocabSize; id++) {
+            tokens.add(id < 256 ? String.valueOf(ByteLevel.toChar(id)) : "<unused" + id + ">");
+            types[id] = 1; // normal
+        }
+        specialTokens.forEach((text, id) -> {
+            if (id < 256 || id >= vocabSize) {
+                throw new IllegalArgumentException(source + ": special token " + text + " has id " + id + ", outside 256.." + (vocabSize - 1));
+            }
+            tokens.set(id, text);
+            types[id] = TOKEN_TYPE_CONTROL;
+        });
+        return fromTokenList(tokens, List.of(), types, source);
+    }
+
     private int[] byteIds(Map<String, Integer> vocab) {
         int[] out = new int[256];
         for (int b = 0; b < 256; b++) {

@@ -79,6 +79,27 @@ class TokenizerLoadTest {
     }
 
     @Test
+    void bytePerTokenEncodesEachUtf8ByteAsItsOwnId() {
+        Tokenizer bytes = Tokenizer.bytePerToken(300, java.util.Map.of("<|im_start|>", 290), "tiny");
+        assertEquals(300, bytes.vocabSize());
+        for (JsonNode row : cases()) {
+            String text = java.text.Normalizer.normalize(row.path("text").asText(), java.text.Normalizer.Form.NFC); // Qwen's normalizer
+            byte[] utf8 = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            int[] expected = new int[utf8.length];
+            for (int i = 0; i < utf8.length; i++) {
+                expected[i] = utf8[i] & 0xFF;
+            }
+            if (!text.contains("<|im_start|>")) {
+                assertArrayEquals(expected, bytes.encode(text), row.path("name").asText());
+            }
+            assertEquals(text, bytes.decode(bytes.encode(text)), row.path("name").asText());
+        }
+        assertArrayEquals(new int[] {'a', 290, 'b'}, bytes.encode("a<|im_start|>b"));
+        assertTrue(bytes.isSpecial(290));
+        assertEquals("<unused299>", bytes.tokenText(299));
+    }
+
+    @Test
     void addedTokenMatchedAfterNormalisation() {
         JsonNode root = TokenizerFixtures.qwen3JsonTree();
         java.util.Map<String, Integer> vocab = new java.util.HashMap<>();
