@@ -150,7 +150,7 @@ final class AudioOutput {
         String audioId = Shapes.id("audio_");
         long created = Shapes.now();
         if (stream) {
-            stream(run, ex, id, audioId, created, includeUsage(p));
+            stream(run, ex, id, audioId, created, p.boolInObject("stream_options", "include_usage"));
         } else {
             whole(run, ex, id, audioId, created, format);
         }
@@ -231,10 +231,7 @@ final class AudioOutput {
                 }
             }
             if (includeUsage && result != null) {
-                ObjectNode last = Shapes.head(id, "chat.completion.chunk", created, model);
-                last.putArray("choices");
-                last.set("usage", Shapes.usage(List.of(result)));
-                sse.data(last);
+                sse.data(Shapes.usageChunk(id, "chat.completion.chunk", created, model, Shapes.usage(List.of(result))));
             }
             sse.done();
         } catch (IOException e) {
@@ -255,22 +252,6 @@ final class AudioOutput {
             at += c.length;
         }
         return all;
-    }
-
-    /** {@code stream_options.include_usage}. */
-    private static boolean includeUsage(Params p) {
-        JsonNode o = p.get("stream_options");
-        if (o == null || o.isNull()) {
-            return false;
-        }
-        if (!o.isObject()) {
-            throw Params.wrongType("stream_options", "an object", o);
-        }
-        JsonNode u = o.get("include_usage");
-        if (u != null && !u.isNull() && !u.isBoolean()) {
-            throw Params.wrongType("stream_options.include_usage", "a boolean", u);
-        }
-        return u != null && u.asBoolean();
     }
 
     private static ObjectNode audioDelta(String audioId, String field, String value) {
