@@ -12,8 +12,8 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Matrix products of float-valued weight rows (F32, BF16, F16, and quantized types without an integer
- * kernel) with F32 activations. Every (weight row, token) dot product is computed in one order, whichever
+ * Matrix products of weight rows widened to floats (F32, BF16, F16, and the quantized types through
+ * their {@code widenRow}) with F32 activations. Every (weight row, token) dot product is computed in one order, whichever
  * kernel computes it: two accumulators, the first taking vector steps 0, 2, 4, … and the second steps
  * 1, 3, 5, … by fused multiply-adds, added together, their lanes summed by {@link VectorKernels#sumLanes},
  * then the columns past the last whole vector added one by one ({@code s += w·x}). So a result has the

@@ -24,11 +24,6 @@ public final class LegacyQuantWeight extends QuantizedWeight {
         return dtype;
     }
 
-    @Override
-    int activationBlock() {
-        return 0;
-    }
-
     /** Mirrors {@code dequantize_row_q4_1}, {@code dequantize_row_q5_0} and {@code dequantize_row_q5_1}. */
     @Override
     public void dequantizeRow(int row, float[] dst, int dstOffset) {

@@ -1,31 +1,19 @@
 package io.qwen4j.tensor;
 
-import static io.qwen4j.tensor.QuantKernels.B16;
-import static io.qwen4j.tensor.QuantKernels.F16;
-import static io.qwen4j.tensor.QuantKernels.I16;
+import static io.qwen4j.tensor.QuantKernels.B;
 import static io.qwen4j.tensor.QuantKernels.LE;
-import static io.qwen4j.tensor.QuantKernels.S16;
-import static io.qwen4j.tensor.QuantKernels.W16;
-import static jdk.incubator.vector.VectorOperators.ASHR;
-import static jdk.incubator.vector.VectorOperators.B2S;
-import static jdk.incubator.vector.VectorOperators.I2F;
-import static jdk.incubator.vector.VectorOperators.LSHL;
+import static io.qwen4j.tensor.VectorKernels.F;
+import static jdk.incubator.vector.VectorOperators.B2F;
+import static jdk.incubator.vector.VectorOperators.LSHR;
 
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 
 /** ggml's {@code block_q4_0}: f16 d, then 16 bytes; value j is the low nibble of byte j, j+16 the high one; x = d·(q − 8). */
 public final class Q4_0Weight extends QuantizedWeight {
     public Q4_0Weight(String name, long[] shape, MemorySegment data) {
         super(name, DType.Q4_0, shape, data);
-    }
-
-    @Override
-    int activationBlock() {
-        return 32;
     }
 
     /** Mirrors {@code dequantize_row_q4_0}. */
@@ -44,29 +32,55 @@ public final class Q4_0Weight extends QuantizedWeight {
         }
     }
 
-    /** Mirrors {@code ggml_vec_dot_q4_0_q8_0}, on 16-value halves (the nibble layout splits a block in two). */
     @Override
-    float rowDot(long base, Q8Activations x, int t) {
-        byte[] xq = x.q;
-        int xo = t * cols;
-        int xb = t * blocksPerRow;
-        FloatVector acc = FloatVector.zero(F16);
+    boolean fused() {
+        return QuantKernels.FUSED;
+    }
+
+    @Override
+    void widenRow(int row, float[] dst, int dstOffset) {
+        long base = row * rowBytes;
+        int step = F.length();
         for (int b = 0; b < blocksPerRow; b++) {
             long bo = base + 18L * b;
-            IntVector sum = IntVector.zero(I16);
-            for (int c = 0; c < 16; c += W16) {
-                ShortVector raw = (ShortVector) ByteVector.fromMemorySegment(B16, data, bo + 2 + c, LE).convertShape(B2S, S16, 0);
-                ShortVector x0 = (ShortVector) ByteVector.fromArray(B16, xq, xo + 32 * b + c).convertShape(B2S, S16, 0);
-                ShortVector x1 = (ShortVector) ByteVector.fromArray(B16, xq, xo + 32 * b + 16 + c).convertShape(B2S, S16, 0);
-                IntVector p0 = raw.and((short) 0xF).sub((short) 8).mul(x0).reinterpretAsInts();
-                IntVector p1 = raw.lanewise(ASHR, 4).and((short) 0xF).sub((short) 8).mul(x1).reinterpretAsInts();
-                sum = sum.add(p0.lanewise(LSHL, 16).lanewise(ASHR, 16)).add(p0.lanewise(ASHR, 16))
-                        .add(p1.lanewise(LSHL, 16).lanewise(ASHR, 16)).add(p1.lanewise(ASHR, 16));
+            float d = QuantKernels.f16(data, bo);
+            for (int c = 0; c < 16; c += step) {
+                ByteVector raw = ByteVector.fromMemorySegment(B, data, bo + 2 + c, LE);
+                ((FloatVector) raw.and((byte) 0xF).sub((byte) 8).convertShape(B2F, F, 0)).mul(d).intoArray(dst, dstOffset + 32 * b + c);
+                ((FloatVector) raw.lanewise(LSHR, 4).sub((byte) 8).convertShape(B2F, F, 0)).mul(d).intoArray(dst, dstOffset + 32 * b + 16 + c);
             }
-            acc = ((FloatVector) sum.convert(I2F, 0)).fma(FloatVector.broadcast(F16, QuantKernels.f16(data, bo) * x.d[xb + b]), acc);
         }
-        float[] lanes = VectorKernels.lanes();
-        acc.intoArray(lanes, 0);
-        return VectorKernels.sumLanes(lanes, 0, F16.length());
+    }
+
+    @Override
+    float rowDot(int row, float[] x, int xo, float[] lanes) {
+        return dot(data, row * rowBytes, blocksPerRow, x, xo, lanes);
+    }
+
+    private static float dot(MemorySegment data, long base, int blocksPerRow, float[] x, int xo, float[] lanes) {
+        int step = F.length();
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        for (int b = 0; b < blocksPerRow; b++) {
+            long bo = base + 18L * b;
+            float d = QuantKernels.f16(data, bo);
+            int xb = xo + 32 * b;
+            // values 0..15 are the low nibbles, 16..31 the high ones; step i of the block goes to accumulator i & 1
+            for (int h = 0; h < 2; h++) {
+                for (int c = 0; c < 16; c += step) {
+                    ByteVector raw = ByteVector.fromMemorySegment(B, data, bo + 2 + c, LE);
+                    ByteVector q = h == 0 ? raw.and((byte) 0xF) : raw.lanewise(LSHR, 4);
+                    FloatVector w = ((FloatVector) q.sub((byte) 8).convertShape(B2F, F, 0)).mul(d);
+                    FloatVector xv = FloatVector.fromArray(F, x, xb + 16 * h + c);
+                    if ((((16 * h + c) / step) & 1) == 0) {
+                        acc0 = w.fma(xv, acc0);
+                    } else {
+                        acc1 = w.fma(xv, acc1);
+                    }
+                }
+            }
+        }
+        acc0.add(acc1).intoArray(lanes, 0);
+        return VectorKernels.sumLanes(lanes, 0, step);
     }
 }

@@ -1,15 +1,12 @@
 package io.qwen4j.tensor;
 
 import static io.qwen4j.tensor.QuantKernels.B;
-import static io.qwen4j.tensor.QuantKernels.F;
-import static io.qwen4j.tensor.QuantKernels.I;
 import static io.qwen4j.tensor.QuantKernels.LE;
-import static io.qwen4j.tensor.QuantKernels.S;
-import static io.qwen4j.tensor.QuantKernels.W;
-import static jdk.incubator.vector.VectorOperators.ASHR;
-import static jdk.incubator.vector.VectorOperators.B2S;
+import static io.qwen4j.tensor.VectorKernels.F;
+import static io.qwen4j.tensor.VectorKernels.I32;
+import static jdk.incubator.vector.VectorOperators.B2I;
 import static jdk.incubator.vector.VectorOperators.I2F;
-import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -17,12 +14,12 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 
 /**
  * ggml's {@code block_q4_K}: f16 d, f16 dmin, 12 bytes packing eight 6-bit scales and mins, 128 bytes of
  * nibbles. Each group of 64 values takes 32 bytes: low nibbles are sub-block 2g, high nibbles 2g+1; value
- * = d·sc·q − dmin·m.
+ * = fma(q, d·sc, −dmin·m), one rounding (as ggml's {@code d1 * q - m1} compiles with FMA contraction, GCC's
+ * default), which the kernels compute in one instruction.
  */
 public final class Q4_KWeight extends QuantizedWeight {
     private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -32,12 +29,7 @@ public final class Q4_KWeight extends QuantizedWeight {
         super(name, DType.Q4_K, shape, data);
     }
 
-    @Override
-    int activationBlock() {
-        return DType.QK_K;
-    }
-
-    /** Mirrors {@code dequantize_row_q4_K}. */
+    /** Mirrors {@code dequantize_row_q4_K} (with the multiply-subtract fused). */
     @Override
     public void dequantizeRow(int row, float[] dst, int dstOffset) {
         long base = row * rowBytes;
@@ -55,112 +47,91 @@ public final class Q4_KWeight extends QuantizedWeight {
                 float m2 = min * (sm1 >> 8);
                 long q = bo + 16 + 32L * g;
                 for (int l = 0; l < 32; l++) {
-                    dst[y + 64 * g + l] = d1 * (QuantKernels.u8(data, q + l) & 0xF) - m1;
-                    dst[y + 64 * g + 32 + l] = d2 * (QuantKernels.u8(data, q + l) >> 4) - m2;
+                    dst[y + 64 * g + l] = Math.fma(QuantKernels.u8(data, q + l) & 0xF, d1, -m1);
+                    dst[y + 64 * g + 32 + l] = Math.fma(QuantKernels.u8(data, q + l) >> 4, d2, -m2);
                 }
             }
         }
     }
 
     @Override
-    int metaInts() {
-        return 18;
+    boolean fused() {
+        return QuantKernels.FUSED;
     }
 
-    /** Block b's eight 6-bit scales, eight mins, d and dmin (float bits) at {@code meta[18b ..]}. */
-    private void decodeScales(long base, int[] meta) {
+    @Override
+    void widenRow(int row, float[] dst, int dstOffset) {
+        widen(data, row * rowBytes, blocksPerRow, dst, dstOffset);
+    }
+
+    @Override
+    float rowDot(int row, float[] x, int xo, float[] lanes) {
+        return dot(data, row * rowBytes, blocksPerRow, x, xo, lanes);
+    }
+
+    private static void widen(MemorySegment data, long base, int blocksPerRow, float[] dst, int dstOffset) {
+        int step = F.length();
         for (int b = 0; b < blocksPerRow; b++) {
             long bo = base + 144L * b;
-            long lo = data.get(LONG_LE, bo + 4);   // scale bytes 0..7
-            int hi = data.get(INT_LE, bo + 12);    // scale bytes 8..11
-            int m = 18 * b;
-            for (int j = 0; j < 4; j++) {
-                int sj = (int) (lo >>> (8 * j)) & 0xFF;
-                int sj4 = (int) (lo >>> (8 * j + 32)) & 0xFF;
-                int sj8 = (hi >>> (8 * j)) & 0xFF;
-                meta[m + j] = sj & 63;
-                meta[m + 8 + j] = sj4 & 63;
-                meta[m + 4 + j] = (sj8 & 0xF) | ((sj >> 6) << 4);
-                meta[m + 12 + j] = (sj8 >> 4) | ((sj4 >> 6) << 4);
-            }
-            meta[m + 16] = Float.floatToRawIntBits(QuantKernels.f16(data, bo));
-            meta[m + 17] = Float.floatToRawIntBits(QuantKernels.f16(data, bo + 2));
-        }
-    }
-
-    @Override
-    void rowDots(long base, Q8Activations x, int tokens, float[] os, int o, int oc, int[] meta) {
-        decodeScales(base, meta);
-        for (int t = 0; t < tokens; t++) {
-            os[o + t * oc] = dot(base, x, t, meta);
-        }
-    }
-
-    @Override
-    float rowDot(long base, Q8Activations x, int t) {
-        int[] meta = new int[18 * blocksPerRow];
-        decodeScales(base, meta);
-        return dot(base, x, t, meta);
-    }
-
-    /**
-     * Mirrors {@code ggml_vec_dot_q4_K_q8_K}: per sub-block integer sums times its 6-bit scale, one float
-     * scale per block; the mins come off through the activation's per-16 sums. Products are multiplied in
-     * 16-bit lanes and adjacent pairs summed into 32-bit lanes ((p + (p << 16)) >> 16: the pair fits in 16
-     * bits, see {@link Q8Activations}).
-     */
-    private float dot(long base, Q8Activations x, int t, int[] meta) {
-        short[] xq = x.qs;
-        int[] sums16 = x.sums16;
-        FloatVector acc = FloatVector.zero(F);
-        float mins = 0f;
-        for (int b = 0; b < blocksPerRow; b++) {
-            long q = base + 144L * b + 16;
-            int xo = t * cols + 256 * b;
-            int m = 18 * b;
-            IntVector sum = IntVector.zero(I);
+            float d = QuantKernels.f16(data, bo);
+            float min = QuantKernels.f16(data, bo + 2);
+            long lo = data.get(LONG_LE, bo + 4);
+            int hi = data.get(INT_LE, bo + 12);
+            long scales = QuantKernels.scalesK4(lo, hi);
+            long mins = QuantKernels.minsK4(lo, hi);
+            int y = dstOffset + 256 * b;
             for (int g = 0; g < 4; g++) {
-                int sc0 = meta[m + 2 * g];
-                int sc1 = meta[m + 2 * g + 1];
-                for (int c = 0; c < 32; c += W) {
-                    ShortVector raw = (ShortVector) ByteVector.fromMemorySegment(B, data, q + 32L * g + c, LE).convertShape(B2S, S, 0);
-                    IntVector p0 = raw.and((short) 0xF).mul(ShortVector.fromArray(S, xq, xo + 64 * g + c)).reinterpretAsInts();
-                    IntVector p1 = raw.lanewise(ASHR, 4).and((short) 0xF).mul(ShortVector.fromArray(S, xq, xo + 64 * g + 32 + c)).reinterpretAsInts();
-                    p0 = p0.add(p0.lanewise(LSHL, 16)).lanewise(ASHR, 16);
-                    p1 = p1.add(p1.lanewise(LSHL, 16)).lanewise(ASHR, 16);
-                    sum = sum.add(p0.mul(sc0)).add(p1.mul(sc1));
+                float d1 = d * (int) ((scales >>> (16 * g)) & 0xFF);
+                float m1 = min * (int) ((mins >>> (16 * g)) & 0xFF);
+                float d2 = d * (int) ((scales >>> (16 * g + 8)) & 0xFF);
+                float m2 = min * (int) ((mins >>> (16 * g + 8)) & 0xFF);
+                long q = bo + 16 + 32L * g;
+                for (int c = 0; c < 32; c += step) {
+                    IntVector raw = (IntVector) ByteVector.fromMemorySegment(B, data, q + c, LE).convertShape(B2I, I32, 0);
+                    ((FloatVector) raw.and(0xF).convert(I2F, 0)).fma(d1, -m1).intoArray(dst, y + 64 * g + c);
+                    ((FloatVector) raw.lanewise(LSHR, 4).and(0xF).convert(I2F, 0)).fma(d2, -m2).intoArray(dst, y + 64 * g + 32 + c);
                 }
             }
-            int s16 = xo >> 4;
-            int minSum = 0;
-            for (int j = 0; j < 8; j++) {
-                minSum += meta[m + 8 + j] * (sums16[s16 + 2 * j] + sums16[s16 + 2 * j + 1]);
-            }
-            float dx = x.d[t * blocksPerRow + b];
-            acc = ((FloatVector) sum.convert(I2F, 0)).fma(FloatVector.broadcast(F, Float.intBitsToFloat(meta[m + 16]) * dx), acc);
-            mins += Float.intBitsToFloat(meta[m + 17]) * dx * minSum;
         }
-        float s;
-        if (QuantKernels.BUTTERFLY) { // VectorKernels.sumLanes's order, inline: a helper taking a vector risks boxing
-            FloatVector v = acc;
-            if (F.length() > 8) {
-                v = v.add(v.rearrange(VectorKernels.SWAP8));
+    }
+
+    /** Nibbles widened in 32-bit lanes (x86 has no byte shift), scaled as {@code dequantizeRow} scales them. */
+    private static float dot(MemorySegment data, long base, int blocksPerRow, float[] x, int xo, float[] lanes) {
+        int step = F.length();
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        for (int b = 0; b < blocksPerRow; b++) {
+            long bo = base + 144L * b;
+            float d = QuantKernels.f16(data, bo);
+            float min = QuantKernels.f16(data, bo + 2);
+            long lo = data.get(LONG_LE, bo + 4);
+            int hi = data.get(INT_LE, bo + 12);
+            long scales = QuantKernels.scalesK4(lo, hi);
+            long mins = QuantKernels.minsK4(lo, hi);
+            int y = xo + 256 * b;
+            for (int g = 0; g < 4; g++) {
+                float d1 = d * (int) ((scales >>> (16 * g)) & 0xFF);
+                float m1 = min * (int) ((mins >>> (16 * g)) & 0xFF);
+                float d2 = d * (int) ((scales >>> (16 * g + 8)) & 0xFF);
+                float m2 = min * (int) ((mins >>> (16 * g + 8)) & 0xFF);
+                long q = bo + 16 + 32L * g;
+                int xl = y + 64 * g;
+                // steps in value order: the low nibbles (values 64g ..) then the high ones (64g+32 ..), alternating accumulators
+                for (int c = 0; c < 32; c += 2 * step) {
+                    IntVector r0 = (IntVector) ByteVector.fromMemorySegment(B, data, q + c, LE).convertShape(B2I, I32, 0);
+                    IntVector r1 = (IntVector) ByteVector.fromMemorySegment(B, data, q + c + step, LE).convertShape(B2I, I32, 0);
+                    acc0 = ((FloatVector) r0.and(0xF).convert(I2F, 0)).fma(d1, -m1).fma(FloatVector.fromArray(F, x, xl + c), acc0);
+                    acc1 = ((FloatVector) r1.and(0xF).convert(I2F, 0)).fma(d1, -m1).fma(FloatVector.fromArray(F, x, xl + c + step), acc1);
+                }
+                for (int c = 0; c < 32; c += 2 * step) {
+                    IntVector r0 = (IntVector) ByteVector.fromMemorySegment(B, data, q + c, LE).convertShape(B2I, I32, 0);
+                    IntVector r1 = (IntVector) ByteVector.fromMemorySegment(B, data, q + c + step, LE).convertShape(B2I, I32, 0);
+                    acc0 = ((FloatVector) r0.lanewise(LSHR, 4).and(0xF).convert(I2F, 0)).fma(d2, -m2).fma(FloatVector.fromArray(F, x, xl + 32 + c), acc0);
+                    acc1 = ((FloatVector) r1.lanewise(LSHR, 4).and(0xF).convert(I2F, 0)).fma(d2, -m2).fma(FloatVector.fromArray(F, x, xl + 32 + c + step), acc1);
+                }
             }
-            if (F.length() > 4) {
-                v = v.add(v.rearrange(VectorKernels.SWAP4));
-            }
-            if (F.length() > 2) {
-                v = v.add(v.rearrange(VectorKernels.SWAP2));
-            }
-            if (F.length() > 1) {
-                v = v.add(v.rearrange(VectorKernels.SWAP1));
-            }
-            s = v.reduceLanes(jdk.incubator.vector.VectorOperators.MAX);
-        } else {
-            float[] lanes = VectorKernels.lanes();
-            acc.intoArray(lanes, 0);
-            s = VectorKernels.sumLanes(lanes, 0, F.length());
         }
-        return s - mins;
+        acc0.add(acc1).intoArray(lanes, 0);
+        return VectorKernels.sumLanes(lanes, 0, step);
     }
 }

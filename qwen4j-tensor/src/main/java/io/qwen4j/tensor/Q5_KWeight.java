@@ -1,21 +1,7 @@
 package io.qwen4j.tensor;
 
-import static io.qwen4j.tensor.QuantKernels.B;
-import static io.qwen4j.tensor.QuantKernels.F;
-import static io.qwen4j.tensor.QuantKernels.I;
-import static io.qwen4j.tensor.QuantKernels.LE;
-import static io.qwen4j.tensor.QuantKernels.S;
-import static io.qwen4j.tensor.QuantKernels.W;
-import static jdk.incubator.vector.VectorOperators.ASHR;
-import static jdk.incubator.vector.VectorOperators.B2S;
-import static jdk.incubator.vector.VectorOperators.I2F;
-import static jdk.incubator.vector.VectorOperators.LSHL;
 
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 
 /**
  * ggml's {@code block_q5_K}: f16 d, f16 dmin, 12 bytes of 6-bit scales and mins, 32 bytes of fifth bits
@@ -24,11 +10,6 @@ import jdk.incubator.vector.ShortVector;
 public final class Q5_KWeight extends QuantizedWeight {
     public Q5_KWeight(String name, long[] shape, MemorySegment data) {
         super(name, DType.Q5_K, shape, data);
-    }
-
-    @Override
-    int activationBlock() {
-        return DType.QK_K;
     }
 
     /** Mirrors {@code dequantize_row_q5_K}. */
@@ -56,47 +37,5 @@ public final class Q5_KWeight extends QuantizedWeight {
                 }
             }
         }
-    }
-
-    /** Mirrors {@code ggml_vec_dot_q5_K_q8_K}; as Q4_K with the fifth bit or-ed into each value. */
-    @Override
-    float rowDot(long base, Q8Activations x, int t) {
-        byte[] xq = x.q;
-        FloatVector acc = FloatVector.zero(F);
-        float mins = 0f;
-        for (int b = 0; b < blocksPerRow; b++) {
-            long bo = base + 176L * b;
-            int xo = t * cols + 256 * b;
-            int s16 = xo >> 4;
-            IntVector sum = IntVector.zero(I);
-            int minSum = 0;
-            for (int g = 0; g < 4; g++) {
-                int sm0 = QuantKernels.scaleMinK4(data, bo + 4, 2 * g);
-                int sm1 = QuantKernels.scaleMinK4(data, bo + 4, 2 * g + 1);
-                IntVector s0 = IntVector.zero(I);
-                IntVector s1 = IntVector.zero(I);
-                for (int c = 0; c < 32; c += W) {
-                    ShortVector raw = (ShortVector) ByteVector.fromMemorySegment(B, data, bo + 48 + 32L * g + c, LE).convertShape(B2S, S, 0);
-                    ShortVector qh = (ShortVector) ByteVector.fromMemorySegment(B, data, bo + 16 + c, LE).convertShape(B2S, S, 0);
-                    ShortVector x0 = (ShortVector) ByteVector.fromArray(B, xq, xo + 64 * g + c).convertShape(B2S, S, 0);
-                    ShortVector x1 = (ShortVector) ByteVector.fromArray(B, xq, xo + 64 * g + 32 + c).convertShape(B2S, S, 0);
-                    ShortVector lo = raw.and((short) 0xF).or(qh.lanewise(ASHR, 2 * g).and((short) 1).lanewise(LSHL, 4));
-                    ShortVector hi = raw.lanewise(ASHR, 4).and((short) 0xF).or(qh.lanewise(ASHR, 2 * g + 1).and((short) 1).lanewise(LSHL, 4));
-                    IntVector p0 = lo.mul(x0).reinterpretAsInts();
-                    IntVector p1 = hi.mul(x1).reinterpretAsInts();
-                    s0 = s0.add(p0.lanewise(LSHL, 16).lanewise(ASHR, 16)).add(p0.lanewise(ASHR, 16));
-                    s1 = s1.add(p1.lanewise(LSHL, 16).lanewise(ASHR, 16)).add(p1.lanewise(ASHR, 16));
-                }
-                sum = sum.add(s0.mul(sm0 & 0xFF)).add(s1.mul(sm1 & 0xFF));
-                minSum += (sm0 >> 8) * (x.sums16[s16 + 4 * g] + x.sums16[s16 + 4 * g + 1])
-                        + (sm1 >> 8) * (x.sums16[s16 + 4 * g + 2] + x.sums16[s16 + 4 * g + 3]);
-            }
-            float dx = x.d[t * blocksPerRow + b];
-            acc = ((FloatVector) sum.convert(I2F, 0)).fma(FloatVector.broadcast(F, QuantKernels.f16(data, bo) * dx), acc);
-            mins += QuantKernels.f16(data, bo + 2) * dx * minSum;
-        }
-        float[] lanes = VectorKernels.lanes();
-        acc.intoArray(lanes, 0);
-        return VectorKernels.sumLanes(lanes, 0, F.length()) - mins;
     }
 }

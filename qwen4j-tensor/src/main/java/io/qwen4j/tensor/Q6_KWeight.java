@@ -1,41 +1,30 @@
 package io.qwen4j.tensor;
 
 import static io.qwen4j.tensor.QuantKernels.B;
-import static io.qwen4j.tensor.QuantKernels.F;
-import static io.qwen4j.tensor.QuantKernels.I;
 import static io.qwen4j.tensor.QuantKernels.LE;
-import static io.qwen4j.tensor.QuantKernels.S;
-import static io.qwen4j.tensor.QuantKernels.W;
-import static jdk.incubator.vector.VectorOperators.ASHR;
-import static jdk.incubator.vector.VectorOperators.B2S;
+import static io.qwen4j.tensor.VectorKernels.F;
+import static io.qwen4j.tensor.VectorKernels.I32;
+import static jdk.incubator.vector.VectorOperators.B2I;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
-import java.lang.foreign.ValueLayout;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * ggml's {@code block_q6_K}: 128 bytes of low nibbles, 64 bytes of high 2-bit pairs, 16 signed 8-bit scales
- * (one per 16 values), f16 d; value = d·sc·(q − 32). Each half of 128 values: bytes l of ql[0..63] and
+ * (one per 16 values), f16 d; value = (d·sc)·(q − 32). Each half of 128 values: bytes l of ql[0..63] and
  * qh[0..31] hold values l, l+32, l+64, l+96.
  */
 public final class Q6_KWeight extends QuantizedWeight {
-    /** Lanes of a chunk's 32-bit sums that belong to its second 16 values (only when a chunk spans 32). */
-    private static final VectorMask<Integer> SECOND_SIXTEEN = IntVector.zero(I).addIndex(1).compare(VectorOperators.GE, 8);
+    private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
     public Q6_KWeight(String name, long[] shape, MemorySegment data) {
         super(name, DType.Q6_K, shape, data);
-    }
-
-    @Override
-    int activationBlock() {
-        return DType.QK_K;
     }
 
     private int scale(long bo, int i) {
@@ -68,65 +57,98 @@ public final class Q6_KWeight extends QuantizedWeight {
     }
 
     @Override
-    float rowDot(long base, Q8Activations x, int t) {
-        return dot(base, x, t);
+    boolean fused() {
+        return QuantKernels.FUSED;
     }
 
-    /**
-     * Mirrors {@code ggml_vec_dot_q6_K_q8_K}: the 6-bit values minus 32, scaled per 16 values. Products in
-     * 16-bit lanes, adjacent pairs summed into 32-bit lanes ((p + (p << 16)) >> 16, exact).
-     */
-    private float dot(long base, Q8Activations x, int t) {
-        short[] xq = x.qs;
-        FloatVector acc = FloatVector.zero(F);
+    @Override
+    void widenRow(int row, float[] dst, int dstOffset) {
+        long base = row * rowBytes;
+        int step = F.length();
         for (int b = 0; b < blocksPerRow; b++) {
             long bo = base + 210L * b;
-            int xo = t * cols + 256 * b;
-            IntVector sum = IntVector.zero(I);
+            float d = QuantKernels.f16(data, bo + 208);
             for (int n = 0; n < 2; n++) {
-                for (int c = 0; c < 32; c += W) {
-                    ShortVector qlA = (ShortVector) ByteVector.fromMemorySegment(B, data, bo + 64L * n + c, LE).convertShape(B2S, S, 0);
-                    ShortVector qlB = (ShortVector) ByteVector.fromMemorySegment(B, data, bo + 64L * n + 32 + c, LE).convertShape(B2S, S, 0);
-                    ShortVector qh = (ShortVector) ByteVector.fromMemorySegment(B, data, bo + 128 + 32L * n + c, LE).convertShape(B2S, S, 0);
-                    int v = 128 * n + c;
+                long ql = bo + 64L * n;
+                long qh = bo + 128 + 32L * n;
+                long sc = data.get(LONG_LE, bo + 192 + 8L * n);
+                int y = dstOffset + 256 * b + 128 * n;
+                for (int c = 0; c < 32; c += step) {
+                    IntVector la = (IntVector) ByteVector.fromMemorySegment(B, data, ql + c, LE).convertShape(B2I, I32, 0);
+                    IntVector lb = (IntVector) ByteVector.fromMemorySegment(B, data, ql + 32 + c, LE).convertShape(B2I, I32, 0);
+                    IntVector h = (IntVector) ByteVector.fromMemorySegment(B, data, qh + c, LE).convertShape(B2I, I32, 0);
                     for (int k = 0; k < 4; k++) {
-                        ShortVector low = (k & 1) == 0 ? qlA : qlB;
-                        ShortVector q = (k < 2 ? low.and((short) 0xF) : low.lanewise(ASHR, 4).and((short) 0xF))
-                                .or(qh.lanewise(ASHR, 2 * k).and((short) 3).lanewise(LSHL, 4)).sub((short) 32);
-                        IntVector p = q.mul(ShortVector.fromArray(S, xq, xo + v + 32 * k)).reinterpretAsInts();
-                        IntVector pairs = p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16);
-                        int first = (v + 32 * k) / 16;
-                        IntVector scales = IntVector.broadcast(I, scale(bo, first));
-                        if (W > 16) { // a chunk of 32 spans two scales: its upper 8 int lanes take the second
-                            scales = scales.blend(scale(bo, first + 1), SECOND_SIXTEEN);
-                        }
-                        sum = sum.add(pairs.mul(scales));
+                        IntVector l = k == 0 ? la.and(0xF) : k == 1 ? lb.and(0xF) : k == 2 ? la.lanewise(LSHR, 4).and(0xF) : lb.lanewise(LSHR, 4).and(0xF);
+                        IntVector hk = (k < 2 ? h.lanewise(LSHL, 4 - 2 * k) : k == 2 ? h : h.lanewise(LSHR, 2)).and(0x30);
+                        float s = d * (byte) (sc >>> (8 * (c / 16 + 2 * k)));
+                        ((FloatVector) l.or(hk).sub(32).convert(I2F, 0)).mul(s).intoArray(dst, y + 32 * k + c);
                     }
                 }
             }
-            acc = ((FloatVector) sum.convert(I2F, 0)).fma(FloatVector.broadcast(F, QuantKernels.f16(data, bo + 208) * x.d[t * blocksPerRow + b]), acc);
         }
-        float s;
-        if (QuantKernels.BUTTERFLY) { // VectorKernels.sumLanes's order, inline: a helper taking a vector risks boxing
-            FloatVector v = acc;
-            if (F.length() > 8) {
-                v = v.add(v.rearrange(VectorKernels.SWAP8));
+    }
+
+    @Override
+    float rowDot(int row, float[] x, int xo, float[] lanes) {
+        return dot(data, row * rowBytes, blocksPerRow, x, xo, lanes);
+    }
+
+    /**
+     * Unpacked in 32-bit lanes (x86 has no byte shift). With 16-value steps the ql and qh bytes of a step are
+     * loaded once for the four values they hold (k = 0..3), which keeps each accumulator's order: accumulator
+     * 0 takes the steps at c = 0 of k = 0, 1, 2, 3, accumulator 1 those at c = 16. Narrower steps go k by k.
+     */
+    private static float dot(MemorySegment data, long base, int blocksPerRow, float[] x, int xo, float[] lanes) {
+        int step = F.length();
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        for (int b = 0; b < blocksPerRow; b++) {
+            long bo = base + 210L * b;
+            float d = QuantKernels.f16(data, bo + 208);
+            for (int n = 0; n < 2; n++) {
+                long ql = bo + 64L * n;
+                long qh = bo + 128 + 32L * n;
+                long sc = data.get(LONG_LE, bo + 192 + 8L * n); // this half's eight scales
+                int y = xo + 256 * b + 128 * n;
+                if (step == 16) {
+                    for (int c = 0; c < 32; c += 16) {
+                        IntVector la = (IntVector) ByteVector.fromMemorySegment(B, data, ql + c, LE).convertShape(B2I, I32, 0);
+                        IntVector lb = (IntVector) ByteVector.fromMemorySegment(B, data, ql + 32 + c, LE).convertShape(B2I, I32, 0);
+                        IntVector h = (IntVector) ByteVector.fromMemorySegment(B, data, qh + c, LE).convertShape(B2I, I32, 0);
+                        FloatVector acc = c == 0 ? acc0 : acc1;
+                        for (int k = 0; k < 4; k++) {
+                            IntVector l = k == 0 ? la.and(0xF) : k == 1 ? lb.and(0xF) : k == 2 ? la.lanewise(LSHR, 4).and(0xF) : lb.lanewise(LSHR, 4).and(0xF);
+                            // bits 2k, 2k+1 of qh as bits 4, 5: one shift and a mask
+                            IntVector hk = (k < 2 ? h.lanewise(LSHL, 4 - 2 * k) : k == 2 ? h : h.lanewise(LSHR, 2)).and(0x30);
+                            IntVector q = l.or(hk).sub(32);
+                            float s = d * (byte) (sc >>> (8 * (c / 16 + 2 * k)));
+                            acc = ((FloatVector) q.convert(I2F, 0)).mul(s).fma(FloatVector.fromArray(F, x, y + 32 * k + c), acc);
+                        }
+                        if (c == 0) {
+                            acc0 = acc;
+                        } else {
+                            acc1 = acc;
+                        }
+                    }
+                } else {
+                    for (int k = 0; k < 4; k++) {
+                        for (int c = 0; c < 32; c += 2 * step) {
+                            IntVector l0 = (IntVector) ByteVector.fromMemorySegment(B, data, ql + 32 * (k & 1) + c, LE).convertShape(B2I, I32, 0);
+                            IntVector l1 = (IntVector) ByteVector.fromMemorySegment(B, data, ql + 32 * (k & 1) + c + step, LE).convertShape(B2I, I32, 0);
+                            IntVector h0 = (IntVector) ByteVector.fromMemorySegment(B, data, qh + c, LE).convertShape(B2I, I32, 0);
+                            IntVector h1 = (IntVector) ByteVector.fromMemorySegment(B, data, qh + c + step, LE).convertShape(B2I, I32, 0);
+                            IntVector q0 = (k < 2 ? l0.and(0xF) : l0.lanewise(LSHR, 4).and(0xF)).or(h0.lanewise(LSHR, 2 * k).and(3).lanewise(LSHL, 4)).sub(32);
+                            IntVector q1 = (k < 2 ? l1.and(0xF) : l1.lanewise(LSHR, 4).and(0xF)).or(h1.lanewise(LSHR, 2 * k).and(3).lanewise(LSHL, 4)).sub(32);
+                            float s0 = d * (byte) (sc >>> (8 * (c / 16 + 2 * k)));
+                            float s1 = d * (byte) (sc >>> (8 * ((c + step) / 16 + 2 * k)));
+                            acc0 = ((FloatVector) q0.convert(I2F, 0)).mul(s0).fma(FloatVector.fromArray(F, x, y + 32 * k + c), acc0);
+                            acc1 = ((FloatVector) q1.convert(I2F, 0)).mul(s1).fma(FloatVector.fromArray(F, x, y + 32 * k + c + step), acc1);
+                        }
+                    }
+                }
             }
-            if (F.length() > 4) {
-                v = v.add(v.rearrange(VectorKernels.SWAP4));
-            }
-            if (F.length() > 2) {
-                v = v.add(v.rearrange(VectorKernels.SWAP2));
-            }
-            if (F.length() > 1) {
-                v = v.add(v.rearrange(VectorKernels.SWAP1));
-            }
-            s = v.reduceLanes(jdk.incubator.vector.VectorOperators.MAX);
-        } else {
-            float[] lanes = VectorKernels.lanes();
-            acc.intoArray(lanes, 0);
-            s = VectorKernels.sumLanes(lanes, 0, F.length());
         }
-        return s;
+        acc0.add(acc1).intoArray(lanes, 0);
+        return VectorKernels.sumLanes(lanes, 0, step);
     }
 }

@@ -6,35 +6,25 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Species and scalar helpers of the quantized kernels. A chunk is {@link #W} bytes of weights and
- * activations (half the preferred vector, 32 on AVX-512), widened to 16-bit lanes, multiplied, and summed
- * pairwise into 32-bit lanes: the Vector API spelling of x86's {@code pmaddwd} (llama.cpp's
- * {@code mul_sum_i8_pairs}). The widest shape used is 512 bits, so a chunk never exceeds a 32-value block.
+ * Species and scalar helpers of the fused quantized kernels. A step is {@link VectorKernels#F}'s lane count
+ * of values (16 on AVX-512): that many stored bytes are loaded as one byte vector ({@link #B}), unpacked
+ * with byte operations, widened to floats ({@code B2F}), scaled exactly as {@code dequantizeRow} scales
+ * them, and multiplied into the accumulators of {@link FloatGemm}'s canonical order, so the fused decode
+ * kernel and the prefill tile (which widens rows with the same code) give the same bits.
  *
- * <p>Each kernel spells its vector operations out in one method per (row, token) dot product instead of
- * calling vector-returning helpers: C2 refuses to inline a helper it has already compiled on its own
- * ("already compiled into a big method") or once the caller grows past its node budget, and a vector
- * that crosses a call that is not inlined is boxed, which made the kernels a hundred times slower.
+ * <p>Each kernel spells its vector operations out in one method per row instead of calling
+ * vector-returning helpers: C2 refuses to inline a helper it has already compiled on its own, and a
+ * vector that crosses a call that is not inlined is boxed, which made kernels a hundred times slower.
  */
 final class QuantKernels {
-    private static final int BITS = Math.min(512, VectorKernels.F.vectorBitSize());
-    static final VectorSpecies<Float> F = VectorSpecies.of(float.class, VectorShape.forBitSize(BITS));
-    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, VectorShape.forBitSize(BITS));
-    static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(BITS));
-    static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(BITS / 2));
-    /** Bytes (values) per chunk. */
-    static final int W = B.length();
-
-    /** The same at most 256 bits wide: chunks of 16 values, for the 16-byte nibble halves of Q4_0. */
-    private static final int BITS16 = Math.min(256, BITS);
-    static final VectorSpecies<Float> F16 = VectorSpecies.of(float.class, VectorShape.forBitSize(BITS16));
-    static final VectorSpecies<Short> S16 = VectorSpecies.of(short.class, VectorShape.forBitSize(BITS16));
-    static final VectorSpecies<Byte> B16 = VectorSpecies.of(byte.class, VectorShape.forBitSize(BITS16 / 2));
-    static final VectorSpecies<Integer> I16 = VectorSpecies.of(int.class, VectorShape.forBitSize(BITS16));
-    static final int W16 = B16.length();
+    /** Bytes of one step: as many as {@link VectorKernels#F} has lanes. */
+    static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, 8 * VectorKernels.F.length())));
+    /**
+     * Whether the fused kernels run: steps of 8 or 16 values (AVX2, AVX-512), which divide every sub-block
+     * (16 or 32 values) of the types. Narrower machines widen rows with {@code dequantizeRow} instead.
+     */
+    static final boolean FUSED = B.length() == VectorKernels.F.length() && (B.length() == 8 || B.length() == 16);
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    /** Whether {@link #F} is {@link VectorKernels#F} with its butterfly lane sum (every x86 machine). */
-    static final boolean BUTTERFLY = F.equals(VectorKernels.F) && VectorKernels.BUTTERFLY;
 
     private QuantKernels() {}
 
@@ -60,7 +50,25 @@ final class QuantKernels {
         return sc | (m << 8);
     }
 
+    /**
+     * The eight 6-bit scales of a K-quant block's 12 scale bytes ({@code lo} = bytes 0..7, {@code hi} =
+     * bytes 8..11), one per byte: scale j is byte j of the result ({@link #scaleMinK4}'s low byte, decoded
+     * for all eight at once as llama.cpp's {@code utmp} does).
+     */
+    static long scalesK4(long lo, int hi) {
+        long low = lo & 0x3F3F3F3FL;
+        long high = (hi & 0x0F0F0F0FL) | (((lo >>> 6) & 0x03030303L) << 4);
+        return low | (high << 32);
+    }
+
+    /** The eight 6-bit mins, as {@link #scalesK4} (scaleMinK4's high byte). */
+    static long minsK4(long lo, int hi) {
+        long low = (lo >>> 32) & 0x3F3F3F3FL;
+        long high = ((hi >>> 4) & 0x0F0F0F0FL) | (((lo >>> 38) & 0x03030303L) << 4);
+        return low | (high << 32);
+    }
+
     static String describe() {
-        return W + "-byte integer chunks (" + B + " → " + S + ")";
+        return FUSED ? B.length() + "-byte steps widened to floats (" + B + ")" : "rows widened by dequantizeRow";
     }
 }

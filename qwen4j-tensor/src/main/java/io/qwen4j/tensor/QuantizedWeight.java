@@ -4,8 +4,19 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * A block-quantized weight: rows are whole blocks ({@code cols} a multiple of the block size), so row
- * {@code r} starts at byte {@code r · rowBytes}. Subclasses own the block layout: {@link #dequantizeRow}
- * is the oracle, {@link #matmulRows(MatmulInput, FloatMatrix, int, int)} the fast kernel.
+ * {@code r} starts at byte {@code r · rowBytes}. Subclasses own the block layout: {@link #dequantizeRow} is
+ * the oracle; the fast path multiplies full-precision activations by the dequantized weights in
+ * {@link FloatGemm}'s canonical order, so a token's result has the same bits alone or in a batch:
+ * <ul>
+ *   <li>one token (decode): {@link #rowDot}, which unpacks each block in registers and multiplies it at
+ *       once, reading the stored bytes once in one sequential stream;</li>
+ *   <li>several tokens (prefill, batched decode): {@link #widenRow} into a float tile once per block of
+ *       tokens, then {@link FloatGemm}'s register tiles, so each weight block is unpacked once for 64
+ *       tokens rather than once per token.</li>
+ * </ul>
+ * Activations are not quantized (llama.cpp quantizes them to 8 bits per block for its integer kernels):
+ * the Vector API has no widening byte dot product, so integer kernels bought no speed in Java, and float
+ * activations make the product more exact.
  */
 abstract class QuantizedWeight extends StoredWeight {
     protected final DType dtype;
@@ -33,72 +44,38 @@ abstract class QuantizedWeight extends StoredWeight {
         return dtype;
     }
 
-    /** Values per block of the activation this kernel wants (32 or 256); 0 for plain floats. */
-    abstract int activationBlock();
+    /** Whether this type has vectorized {@link #widenRow} and {@link #rowDot} kernels on this machine. */
+    boolean fused() {
+        return false;
+    }
 
-    @Override
-    public MatmulInput prepare(FloatMatrix x) {
-        int block = activationBlock();
-        return block == 0 ? MatmulInput.of(x) : Q8Activations.of(MatmulInput.of(x), block);
+    /** {@link #dequantizeRow}, vectorized, with the same bits; for {@link #fused()} types. */
+    void widenRow(int row, float[] dst, int dstOffset) {
+        dequantizeRow(row, dst, dstOffset);
+    }
+
+    /**
+     * Row {@code row} · {@code x[xo .. xo+cols)} in the canonical order, unpacking as it goes, for
+     * {@link #fused()} types; {@code lanes} is {@link VectorKernels#lanes()}, fetched once per matmul.
+     */
+    float rowDot(int row, float[] x, int xo, float[] lanes) {
+        throw new UnsupportedOperationException(dtype + " has no fused kernel");
     }
 
     @Override
     public void matmulRows(FloatMatrix x, FloatMatrix out, int rowStart, int rowEnd) {
-        matmulRows(prepare(x), out, rowStart, rowEnd);
-    }
-
-    @Override
-    public void matmulRows(MatmulInput in, FloatMatrix out, int rowStart, int rowEnd) {
-        checkMatmul(in.floats(), out, rowStart, rowEnd);
-        int block = activationBlock();
-        if (block == 0) {
-            matmulFloats(in.floats(), out, rowStart, rowEnd);
+        checkMatmul(x, out, rowStart, rowEnd);
+        if (!fused()) {
+            FloatGemm.matmul(this::dequantizeRow, cols, x, out, rowStart, rowEnd);
+        } else if (x.rows() == 1) {
+            float[] xs = x.data();
+            float[] os = out.data();
+            float[] lanes = VectorKernels.lanes();
+            for (int r = rowStart; r < rowEnd; r++) {
+                os[r] = rowDot(r, xs, 0, lanes);
+            }
         } else {
-            matmulQ8(Q8Activations.of(in, block), out, rowStart, rowEnd);
+            FloatGemm.matmul(this::widenRow, cols, x, out, rowStart, rowEnd);
         }
-    }
-
-    /** Per-thread scratch of {@link #rowDots}: a row's block scales decoded once for all tokens. */
-    private static final ThreadLocal<int[]> META = ThreadLocal.withInitial(() -> new int[0]);
-
-    /** The integer kernels: one scalar result per (weight row, token), so no vector crosses a call. */
-    void matmulQ8(Q8Activations x, FloatMatrix out, int rowStart, int rowEnd) {
-        float[] os = out.data();
-        int oc = out.cols();
-        int tokens = x.x.rows();
-        int[] meta = META.get();
-        int need = metaInts() * blocksPerRow;
-        if (meta.length < need) {
-            meta = new int[need];
-            META.set(meta);
-        }
-        for (int r = rowStart; r < rowEnd; r++) {
-            rowDots(r * rowBytes, x, tokens, os, r, oc, meta);
-        }
-    }
-
-    /** Ints per block of the decoded scales {@link #rowDots} keeps; 0 for types that decode as they go. */
-    int metaInts() {
-        return 0;
-    }
-
-    /**
-     * {@code os[o + t·oc]} = weight row at byte {@code rowOffset} · token {@code t}, for every token;
-     * {@code meta} holds {@link #metaInts()} ints per block for the row's decoded scales.
-     */
-    void rowDots(long rowOffset, Q8Activations x, int tokens, float[] os, int o, int oc, int[] meta) {
-        for (int t = 0; t < tokens; t++) {
-            os[o + t * oc] = rowDot(rowOffset, x, t);
-        }
-    }
-
-    /** Weight row at byte {@code rowOffset} · token {@code t} of the quantized activation; for {@code activationBlock() > 0}. */
-    float rowDot(long rowOffset, Q8Activations x, int t) {
-        throw new UnsupportedOperationException(dtype + " has no integer kernel");
-    }
-
-    /** Dequantizes each row once into a float tile, then the tiled float kernel. */
-    void matmulFloats(FloatMatrix x, FloatMatrix out, int rowStart, int rowEnd) {
-        FloatGemm.matmul(this::dequantizeRow, cols, x, out, rowStart, rowEnd);
     }
 }

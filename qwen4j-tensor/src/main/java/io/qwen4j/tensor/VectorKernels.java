@@ -54,6 +54,16 @@ final class VectorKernels {
 
     /** Σ a[off .. off+n) pairwise: a[i] += a[i + d] for i < d, d = n/2, n/4, …, 1 (n a power of two); overwrites a. */
     static float sumLanes(float[] a, int off, int n) {
+        if (n == 16) { // the same order, unrolled: the kernels' row loops call this once per row
+            float a0 = a[off] + a[off + 8], a1 = a[off + 1] + a[off + 9], a2 = a[off + 2] + a[off + 10], a3 = a[off + 3] + a[off + 11];
+            float a4 = a[off + 4] + a[off + 12], a5 = a[off + 5] + a[off + 13], a6 = a[off + 6] + a[off + 14], a7 = a[off + 7] + a[off + 15];
+            float b0 = a0 + a4, b1 = a1 + a5, b2 = a2 + a6, b3 = a3 + a7;
+            return (b0 + b2) + (b1 + b3);
+        }
+        if (n == 8) {
+            float b0 = a[off] + a[off + 4], b1 = a[off + 1] + a[off + 5], b2 = a[off + 2] + a[off + 6], b3 = a[off + 3] + a[off + 7];
+            return (b0 + b2) + (b1 + b3);
+        }
         for (int d = n / 2; d >= 1; d /= 2) {
             for (int i = off; i < off + d; i++) {
                 a[i] = a[i] + a[i + d];

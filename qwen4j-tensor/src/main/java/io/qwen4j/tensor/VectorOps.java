@@ -32,20 +32,17 @@ final class VectorOps implements Ops {
     @Override
     public void matmul(Weight w, FloatMatrix x, FloatMatrix out) {
         Shapes.checkMatmul(w, x, out);
-        MatmulInput in = w.prepare(x); // once per matmul: quantized types quantize x here
-        pool.parallelFor(w.rows(), MATMUL_GRAIN, (start, end) -> w.matmulRows(in, out, start, end));
+        pool.parallelFor(w.rows(), MATMUL_GRAIN, (start, end) -> w.matmulRows(x, out, start, end));
     }
 
     /** The weight rows of all products numbered one after the other, cut into chunks as one matmul's are. */
     @Override
     public void matmuls(List<Product> products) {
         int[] first = new int[products.size() + 1]; // first[i]: number of product i's first row
-        MatmulInput[] inputs = new MatmulInput[products.size()];
         for (int i = 0; i < products.size(); i++) {
             Product p = products.get(i);
             Shapes.checkMatmul(p.w(), p.x(), p.out());
             first[i + 1] = Math.addExact(first[i], p.w().rows());
-            inputs[i] = p.w().prepare(p.x()); // once per product, as in matmul
         }
         pool.parallelFor(first[products.size()], MATMUL_GRAIN, (start, end) -> {
             int i = 0;
@@ -56,7 +53,7 @@ final class VectorOps implements Ops {
                 int stop = Math.min(end, first[i + 1]);
                 Product p = products.get(i);
                 if (stop > row) {
-                    p.w().matmulRows(inputs[i], p.out(), row - first[i], stop - first[i]);
+                    p.w().matmulRows(p.x(), p.out(), row - first[i], stop - first[i]);
                 }
                 row = stop;
             }

@@ -9,8 +9,9 @@ import java.lang.foreign.MemorySegment;
  * {@code y = x · Wᵀ}.
  *
  * <p>Each storage type owns two kernels: {@link #dequantizeRow} (the simple, obviously right one the
- * scalar {@link Ops} use as the oracle) and {@link #matmulRows} (the fast one). Quantized types quantize the
- * activation once per matmul ({@link #prepare}) and run integer dot products on it, as llama.cpp does.
+ * scalar {@link Ops} use as the oracle) and {@link #matmulRows} (the fast one). The fast kernels multiply
+ * full-precision activations by the stored weights unpacked in registers, in one summation order per
+ * (row, token) whatever the number of tokens, so a token's result has the same bits alone or in a batch.
  */
 public interface Weight {
     /** The tensor's name in its file, for messages. */
@@ -36,19 +37,6 @@ public interface Weight {
      * row {@code r} in {@code [rowStart, rowEnd)}. Called concurrently for disjoint row ranges.
      */
     void matmulRows(FloatMatrix x, FloatMatrix out, int rowStart, int rowEnd);
-
-    /**
-     * Prepares the activation of one matmul for this weight's kernel, once, before the row ranges run:
-     * quantized types quantize it to 8-bit blocks here. Float types use it as it is.
-     */
-    default MatmulInput prepare(FloatMatrix x) {
-        return MatmulInput.of(x);
-    }
-
-    /** {@link #matmulRows(FloatMatrix, FloatMatrix, int, int)} on an input made by {@link #prepare}. */
-    default void matmulRows(MatmulInput x, FloatMatrix out, int rowStart, int rowEnd) {
-        matmulRows(x.floats(), out, rowStart, rowEnd);
-    }
 
     /** Bytes of storage. */
     default long byteSize() {

@@ -16,7 +16,7 @@ public final class QuantKernelBench {
         int rows = 1024;
         int cols = 3072;
         Random rnd = new Random(1);
-        System.out.println("species: " + VectorKernels.describe() + "; integer kernels: " + QuantKernels.describe());
+        System.out.println("species: " + VectorKernels.describe() + "; quantized kernels: " + QuantKernels.describe());
         try (ThreadPool pool = ThreadPool.create(1)) {
             Ops fast = Ops.vector(pool);
             Ops scalar = Ops.scalar();

@@ -12,10 +12,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The fused kernels of the quantized types against dequantise-then-F32 ({@link Ops#scalar()}), on rows that
- * are not multiples of anything and several token counts. The integer kernels quantize the activation to 8
- * bits first (as llama.cpp does), so they are checked twice: tightly against the exact dot product with
- * that quantized activation (only float summation order differs), and against the scalar oracle within
- * the activation's quantization error Σ|w|·|x − x̂| plus the summation bound.
+ * are not multiples of anything and several token counts (one token takes the fused decode kernel, more the
+ * widened prefill tile); and the vectorized widening against {@code dequantizeRow}, bit for bit.
  */
 class QuantKernelsTest {
     private static final ThreadPool POOL = ThreadPool.create(3);
@@ -60,66 +58,29 @@ class QuantKernelsTest {
                     SCALAR.matmul(w, x, expected);
                     VECTOR.matmul(w, x, actual);
                     String what = type + " " + rows + "x" + cols + " tokens " + tokens;
-                    MatmulInput in = w.prepare(x);
-                    if (in instanceof Q8Activations q) {
-                        assertAgreesWithQuantizedActivation(w, q, expected, actual, what);
-                    } else {
-                        OpsAgreementTest.assertDotsClose(w, x, expected, actual, what);
-                    }
+                    OpsAgreementTest.assertDotsClose(w, x, expected, actual, what);
                 }
             }
         }
     }
 
-    /** The activation as the integer kernel sees it: q·d per block. */
-    static float[] dequantized(Q8Activations q) {
-        float[] xh = new float[q.q.length];
-        for (int i = 0; i < xh.length; i++) {
-            xh[i] = q.q[i] * q.d[i / q.blockSize];
-        }
-        return xh;
-    }
-
-    static void assertAgreesWithQuantizedActivation(Weight w, Q8Activations q, FloatMatrix scalar, FloatMatrix fused, String what) {
-        float[] xh = dequantized(q);
-        float[] x = q.x.data();
-        int cols = w.cols();
-        float[] row = new float[cols];
-        for (int r = 0; r < w.rows(); r++) {
-            w.dequantizeRow(r, row, 0);
-            for (int t = 0; t < q.x.rows(); t++) {
-                double exact = 0;
-                double absSum = 0;
-                double actErr = 0;
-                for (int c = 0; c < cols; c++) {
-                    exact += (double) row[c] * xh[t * cols + c];
-                    absSum += Math.abs(row[c] * xh[t * cols + c]) + Math.abs(row[c] * x[t * cols + c]);
-                    actErr += Math.abs(row[c]) * Math.abs(x[t * cols + c] - xh[t * cols + c]);
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
+    void widenedRowsAreDequantizeRowBitForBit(DType type) {
+        Random rnd = new Random(100 + type.ordinal());
+        for (int cols : widths(type)) {
+            QuantizedWeight w = (QuantizedWeight) randomWeight(rnd, type, 7, cols);
+            float[] expected = new float[cols + 3];
+            float[] actual = new float[cols + 3];
+            for (int r = 0; r < w.rows(); r++) {
+                w.dequantizeRow(r, expected, 3);
+                w.widenRow(r, actual, 3);
+                for (int c = 0; c < cols + 3; c++) {
+                    assertEquals(Float.floatToRawIntBits(expected[c]), Float.floatToRawIntBits(actual[c]),
+                            type + " row " + r + " of " + cols + " column " + (c - 3) + ": " + actual[c] + " vs " + expected[c]);
                 }
-                double rounding = 4.0 * cols * Math.ulp(1.0f) * absSum + 1e-30;
-                double got = fused.get(t, r);
-                assertTrue(Math.abs(got - exact) <= rounding,
-                        what + " [" + t + "," + r + "]: " + got + " vs exact " + exact + " with the quantized activation, bound " + rounding);
-                assertTrue(Math.abs(got - scalar.get(t, r)) <= actErr + rounding,
-                        what + " [" + t + "," + r + "]: " + got + " vs scalar " + scalar.get(t, r) + ", bound " + (actErr + rounding));
             }
         }
-    }
-
-    @Test
-    void activationQuantizationIsOnceThenShared() {
-        Random rnd = new Random(3);
-        Weight w = randomWeight(rnd, DType.Q4_K, 3, 512);
-        FloatMatrix x = OpsAgreementTest.random(rnd, 2, 512);
-        MatmulInput in = w.prepare(x);
-        assertTrue(in instanceof Q8Activations, "K-quants take Q8_K activations");
-        assertTrue(Q8Activations.of(in, 256) == in, "a prepared input is reused, not quantized again");
-        FloatMatrix a = new FloatMatrix(2, 3);
-        FloatMatrix b = new FloatMatrix(2, 3);
-        w.matmulRows(in, a, 0, 3);
-        w.matmulRows(x, b, 0, 3);
-        // same integer sums; only the float lane reduction may be ordered differently across JIT tiers
-        OpsAgreementTest.assertClose(a, b, 1e-6, "prepared vs unprepared input");
     }
 
     @Test
