@@ -2,7 +2,6 @@ package io.qwen4j.core;
 
 import io.qwen4j.tensor.FloatMatrix;
 import io.qwen4j.tensor.Ops;
-import java.util.Arrays;
 import java.util.function.IntUnaryOperator;
 
 /**
@@ -19,14 +18,9 @@ final class AttentionKernel {
     static void attend(Ops ops, float[] q, int qOff, float[] keys, float[] values, int first, int len, int stride, int headOffset,
                        int headDim, float scale, float[] out, int oOff) {
         float[] scores = scratch(len);
-        for (int p = 0; p < len; p++) {
-            scores[p] = ops.dot(q, qOff, keys, (first + p) * stride + headOffset, headDim) * scale;
-        }
+        ops.dots(q, qOff, keys, first * stride + headOffset, stride, len, headDim, scale, scores);
         ops.softmax(scores, 0, len);
-        Arrays.fill(out, oOff, oOff + headDim, 0f);
-        for (int p = 0; p < len; p++) {
-            ops.axpy(scores[p], values, (first + p) * stride + headOffset, out, oOff, headDim);
-        }
+        ops.weightedSum(scores, len, values, first * stride + headOffset, stride, headDim, out, oOff);
     }
 
     /** Throws unless {@code q}, {@code k}, {@code v} and {@code out} are all {@code [T, heads·headDim]}. */

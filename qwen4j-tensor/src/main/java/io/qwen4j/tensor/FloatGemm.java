@@ -33,7 +33,7 @@ final class FloatGemm {
     }
 
     /** Tokens per block of the prefill loop: 64 rows of x stay in L2 while the weight rows pass. */
-    static final int TOKEN_BLOCK = 64;
+    static final int TOKEN_BLOCK = 60;
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[0]);
 
     private FloatGemm() {}
@@ -47,7 +47,7 @@ final class FloatGemm {
         return buf;
     }
 
-    /** The prefill path: rows widened 4 at a time into a tile, then 4×2 (rows×tokens) register tiles. */
+    /** The prefill path: rows widened 4 at a time into a tile, then 4×3 (rows×tokens) register tiles (4×2, 4×1 at the end of a block). */
     static void matmul(RowWidener rows, int cols, FloatMatrix x, FloatMatrix out, int rowStart, int rowEnd) {
         float[] xs = x.data();
         float[] os = out.data();
@@ -63,6 +63,9 @@ final class FloatGemm {
                     rows.widen(r + i, w, i * cols);
                 }
                 int t = tb;
+                for (; t + 3 <= te; t += 3) {
+                    tile4x3(w, cols, xs, t * cols, os, t * oc + r, oc, lanes);
+                }
                 for (; t + 2 <= te; t += 2) {
                     tile4x2(w, cols, xs, t * cols, os, t * oc + r, oc, lanes);
                 }
@@ -119,6 +122,102 @@ final class FloatGemm {
             s += w[wo + i] * x[xo + i];
         }
         return s;
+    }
+
+    /**
+     * Rows {@code w[0..4)} times tokens {@code x[xo..]}, {@code x[xo+n..]}, {@code x[xo+2n..]}: 24 accumulators
+     * (two per dot product, the canonical order), each weight load used three times; lanes summed by
+     * {@link VectorKernels#sumLanes} (the butterfly's order).
+     */
+    static void tile4x3(float[] w, int n, float[] x, int xo, float[] os, int oo, int oc, float[] lanes) {
+        int step = F.length();
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F), b00 = FloatVector.zero(F), b01 = FloatVector.zero(F), b02 = FloatVector.zero(F), b10 = FloatVector.zero(F), b11 = FloatVector.zero(F), b12 = FloatVector.zero(F), b20 = FloatVector.zero(F), b21 = FloatVector.zero(F), b22 = FloatVector.zero(F), b30 = FloatVector.zero(F), b31 = FloatVector.zero(F), b32 = FloatVector.zero(F);
+        int x1o = xo + n;
+        int x2o = xo + 2 * n;
+        int i = 0;
+        for (; i <= n - 2 * step; i += 2 * step) {
+            FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
+            FloatVector x1 = FloatVector.fromArray(F, x, x1o + i);
+            FloatVector x2 = FloatVector.fromArray(F, x, x2o + i);
+            FloatVector wv = FloatVector.fromArray(F, w, i);
+            a00 = wv.fma(x0, a00);
+            a01 = wv.fma(x1, a01);
+            a02 = wv.fma(x2, a02);
+            wv = FloatVector.fromArray(F, w, 1 * n + i);
+            a10 = wv.fma(x0, a10);
+            a11 = wv.fma(x1, a11);
+            a12 = wv.fma(x2, a12);
+            wv = FloatVector.fromArray(F, w, 2 * n + i);
+            a20 = wv.fma(x0, a20);
+            a21 = wv.fma(x1, a21);
+            a22 = wv.fma(x2, a22);
+            wv = FloatVector.fromArray(F, w, 3 * n + i);
+            a30 = wv.fma(x0, a30);
+            a31 = wv.fma(x1, a31);
+            a32 = wv.fma(x2, a32);
+            x0 = FloatVector.fromArray(F, x, xo + i + step);
+            x1 = FloatVector.fromArray(F, x, x1o + i + step);
+            x2 = FloatVector.fromArray(F, x, x2o + i + step);
+            wv = FloatVector.fromArray(F, w, i + step);
+            b00 = wv.fma(x0, b00);
+            b01 = wv.fma(x1, b01);
+            b02 = wv.fma(x2, b02);
+            wv = FloatVector.fromArray(F, w, 1 * n + i + step);
+            b10 = wv.fma(x0, b10);
+            b11 = wv.fma(x1, b11);
+            b12 = wv.fma(x2, b12);
+            wv = FloatVector.fromArray(F, w, 2 * n + i + step);
+            b20 = wv.fma(x0, b20);
+            b21 = wv.fma(x1, b21);
+            b22 = wv.fma(x2, b22);
+            wv = FloatVector.fromArray(F, w, 3 * n + i + step);
+            b30 = wv.fma(x0, b30);
+            b31 = wv.fma(x1, b31);
+            b32 = wv.fma(x2, b32);
+        }
+        if (i <= n - step) {
+            FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
+            FloatVector x1 = FloatVector.fromArray(F, x, x1o + i);
+            FloatVector x2 = FloatVector.fromArray(F, x, x2o + i);
+            FloatVector wv = FloatVector.fromArray(F, w, i);
+            a00 = wv.fma(x0, a00);
+            a01 = wv.fma(x1, a01);
+            a02 = wv.fma(x2, a02);
+            wv = FloatVector.fromArray(F, w, 1 * n + i);
+            a10 = wv.fma(x0, a10);
+            a11 = wv.fma(x1, a11);
+            a12 = wv.fma(x2, a12);
+            wv = FloatVector.fromArray(F, w, 2 * n + i);
+            a20 = wv.fma(x0, a20);
+            a21 = wv.fma(x1, a21);
+            a22 = wv.fma(x2, a22);
+            wv = FloatVector.fromArray(F, w, 3 * n + i);
+            a30 = wv.fma(x0, a30);
+            a31 = wv.fma(x1, a31);
+            a32 = wv.fma(x2, a32);
+            i += step;
+        }
+        a00.add(b00).intoArray(lanes, 0 * step);
+        a10.add(b10).intoArray(lanes, 1 * step);
+        a20.add(b20).intoArray(lanes, 2 * step);
+        a30.add(b30).intoArray(lanes, 3 * step);
+        a01.add(b01).intoArray(lanes, 4 * step);
+        a11.add(b11).intoArray(lanes, 5 * step);
+        a21.add(b21).intoArray(lanes, 6 * step);
+        a31.add(b31).intoArray(lanes, 7 * step);
+        a02.add(b02).intoArray(lanes, 8 * step);
+        a12.add(b12).intoArray(lanes, 9 * step);
+        a22.add(b22).intoArray(lanes, 10 * step);
+        a32.add(b32).intoArray(lanes, 11 * step);
+        for (int t = 0; t < 3; t++) {
+            for (int r = 0; r < 4; r++) {
+                float s = VectorKernels.sumLanes(lanes, (4 * t + r) * step, step);
+                for (int j = i; j < n; j++) {
+                    s += w[r * n + j] * x[xo + t * n + j];
+                }
+                os[oo + t * oc + r] = s;
+            }
+        }
     }
 
     /**

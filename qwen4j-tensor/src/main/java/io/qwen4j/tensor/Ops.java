@@ -63,6 +63,18 @@ public interface Ops {
     /** {@code x[xo+i] *= alpha} for i < n. */
     void scale(float alpha, float[] x, int xo, int n);
 
+    /**
+     * Attention scores: {@code out[p] = scale · dot(a[ao..ao+n), rows[first + p·stride ..])} for p < count,
+     * each dot with the bits of {@link #dot}.
+     */
+    void dots(float[] a, int ao, float[] rows, int first, int stride, int count, int n, float scale, float[] out);
+
+    /**
+     * Attention output: {@code y[yo+i] = Σ_p w[p] · rows[first + p·stride + i]} for i < n, summed in order of p
+     * (the bits of {@link #axpy} applied row after row to zeros).
+     */
+    void weightedSum(float[] w, int count, float[] rows, int first, int stride, int n, float[] y, int yo);
+
     // --- encoder operations (Omni audio and vision towers) ---
 
     /**

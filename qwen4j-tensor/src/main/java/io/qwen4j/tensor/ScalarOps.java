@@ -131,6 +131,21 @@ final class ScalarOps implements Ops {
     }
 
     @Override
+    public void dots(float[] a, int ao, float[] rows, int first, int stride, int count, int n, float scale, float[] out) {
+        for (int p = 0; p < count; p++) {
+            out[p] = dot(a, ao, rows, first + p * stride, n) * scale;
+        }
+    }
+
+    @Override
+    public void weightedSum(float[] w, int count, float[] rows, int first, int stride, int n, float[] y, int yo) {
+        java.util.Arrays.fill(y, yo, yo + n, 0f);
+        for (int p = 0; p < count; p++) {
+            axpy(w[p], rows, first + p * stride, y, yo, n);
+        }
+    }
+
+    @Override
     public void scale(float alpha, float[] x, int xo, int n) {
         for (int i = 0; i < n; i++) {
             x[xo + i] *= alpha;

@@ -111,6 +111,44 @@ final class VectorKernels {
         return y;
     }
 
+    /**
+     * {@code x[off+i] = exp(x[off+i] − shift)} for i < n, returning their sum (vector lanes by {@link #sumLanes},
+     * then the tail in order): softmax's pass. {@link #exp(FloatVector)}'s operations are spelled out here so the
+     * vector never crosses a call: exp is compiled on its own early (it serves several ops), and C2 then
+     * refuses to inline it into a big caller, which boxed the vector and ran exp's Java fallback.
+     */
+    static float expShiftedInPlace(float[] x, int off, int n, float shift, float[] lanes) {
+        FloatVector vsum = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= n - F.length(); i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, off + i).sub(shift);
+            FloatVector c = v.min(EXP_HI).max(EXP_LO);
+            FloatVector nn = c.mul(LOG2E).add(ROUND).sub(ROUND);
+            FloatVector r = nn.fma(FloatVector.broadcast(F, -LN2_HI), c);
+            r = nn.fma(FloatVector.broadcast(F, -LN2_LO), r);
+            FloatVector p = r.fma(P0, P1);
+            p = p.fma(r, FloatVector.broadcast(F, P2));
+            p = p.fma(r, FloatVector.broadcast(F, P3));
+            p = p.fma(r, FloatVector.broadcast(F, P4));
+            p = p.fma(r, FloatVector.broadcast(F, P5));
+            FloatVector y = p.mul(r.mul(r)).add(r).add(1f);
+            IntVector e = ((IntVector) nn.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+            y = y.mul(e.reinterpretAsFloats());
+            y = y.blend(0f, v.lt(EXP_LO));
+            y = y.blend(Float.POSITIVE_INFINITY, v.compare(VectorOperators.GT, EXP_OVERFLOW));
+            y.intoArray(x, off + i);
+            vsum = vsum.add(y);
+        }
+        vsum.intoArray(lanes, 0);
+        float sum = sumLanes(lanes, 0, F.length());
+        for (; i < n; i++) {
+            float e = exp(x[off + i] - shift);
+            x[off + i] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
     /** The scalar mirror of {@link #exp(FloatVector)}: the same operations in the same order. */
     static float exp(float x) {
         float c = Math.max(Math.min(x, EXP_HI), EXP_LO);

@@ -138,21 +138,7 @@ final class VectorOps implements Ops {
         for (; i < len; i++) {
             max = Math.max(max, x[off + i]);
         }
-        FloatVector vsum = FloatVector.zero(F);
-        i = 0;
-        for (; i <= len - F.length(); i += F.length()) {
-            FloatVector e = VectorKernels.exp(FloatVector.fromArray(F, x, off + i).sub(max));
-            e.intoArray(x, off + i);
-            vsum = vsum.add(e);
-        }
-        float[] lanes = VectorKernels.lanes();
-        vsum.intoArray(lanes, 0);
-        float sum = VectorKernels.sumLanes(lanes, 0, F.length());
-        for (; i < len; i++) {
-            float e = VectorKernels.exp(x[off + i] - max);
-            x[off + i] = e;
-            sum += e;
-        }
+        float sum = VectorKernels.expShiftedInPlace(x, off, len, max, VectorKernels.lanes());
         scale(1f / sum, x, off, len);
     }
 
@@ -208,6 +194,98 @@ final class VectorOps implements Ops {
         }
         for (; i < n; i++) {
             y[yo + i] += alpha * x[xo + i];
+        }
+    }
+
+    /** Four rows at a time, each dot in {@link VectorKernels#dot}'s order (two alternating accumulators); {@code a} loaded once per step. */
+    @Override
+    public void dots(float[] a, int ao, float[] rows, int first, int stride, int count, int n, float scale, float[] out) {
+        int step = F.length();
+        float[] lanes = VectorKernels.lanes();
+        int p = 0;
+        for (; p + 4 <= count; p += 4) {
+            int r0 = first + p * stride;
+            int r1 = r0 + stride;
+            int r2 = r1 + stride;
+            int r3 = r2 + stride;
+            FloatVector a0 = FloatVector.zero(F), b0 = FloatVector.zero(F), a1 = FloatVector.zero(F), b1 = FloatVector.zero(F);
+            FloatVector a2 = FloatVector.zero(F), b2 = FloatVector.zero(F), a3 = FloatVector.zero(F), b3 = FloatVector.zero(F);
+            int i = 0;
+            for (; i <= n - 2 * step; i += 2 * step) {
+                FloatVector q0 = FloatVector.fromArray(F, a, ao + i);
+                FloatVector q1 = FloatVector.fromArray(F, a, ao + i + step);
+                a0 = q0.fma(FloatVector.fromArray(F, rows, r0 + i), a0);
+                b0 = q1.fma(FloatVector.fromArray(F, rows, r0 + i + step), b0);
+                a1 = q0.fma(FloatVector.fromArray(F, rows, r1 + i), a1);
+                b1 = q1.fma(FloatVector.fromArray(F, rows, r1 + i + step), b1);
+                a2 = q0.fma(FloatVector.fromArray(F, rows, r2 + i), a2);
+                b2 = q1.fma(FloatVector.fromArray(F, rows, r2 + i + step), b2);
+                a3 = q0.fma(FloatVector.fromArray(F, rows, r3 + i), a3);
+                b3 = q1.fma(FloatVector.fromArray(F, rows, r3 + i + step), b3);
+            }
+            for (; i <= n - step; i += step) {
+                FloatVector q0 = FloatVector.fromArray(F, a, ao + i);
+                a0 = q0.fma(FloatVector.fromArray(F, rows, r0 + i), a0);
+                a1 = q0.fma(FloatVector.fromArray(F, rows, r1 + i), a1);
+                a2 = q0.fma(FloatVector.fromArray(F, rows, r2 + i), a2);
+                a3 = q0.fma(FloatVector.fromArray(F, rows, r3 + i), a3);
+            }
+            a0.add(b0).intoArray(lanes, 0);
+            a1.add(b1).intoArray(lanes, step);
+            a2.add(b2).intoArray(lanes, 2 * step);
+            a3.add(b3).intoArray(lanes, 3 * step);
+            float s0 = VectorKernels.sumLanes(lanes, 0, step);
+            float s1 = VectorKernels.sumLanes(lanes, step, step);
+            float s2 = VectorKernels.sumLanes(lanes, 2 * step, step);
+            float s3 = VectorKernels.sumLanes(lanes, 3 * step, step);
+            for (; i < n; i++) {
+                s0 += a[ao + i] * rows[r0 + i];
+                s1 += a[ao + i] * rows[r1 + i];
+                s2 += a[ao + i] * rows[r2 + i];
+                s3 += a[ao + i] * rows[r3 + i];
+            }
+            out[p] = s0 * scale;
+            out[p + 1] = s1 * scale;
+            out[p + 2] = s2 * scale;
+            out[p + 3] = s3 * scale;
+        }
+        for (; p < count; p++) {
+            out[p] = VectorKernels.dot(a, ao, rows, first + p * stride, n) * scale;
+        }
+    }
+
+    /** Four vectors of columns at a time held in registers over all rows (axpy's per-lane order, without reloading y). */
+    @Override
+    public void weightedSum(float[] w, int count, float[] rows, int first, int stride, int n, float[] y, int yo) {
+        int step = F.length();
+        int i = 0;
+        for (; i <= n - 4 * step; i += 4 * step) {
+            FloatVector y0 = FloatVector.zero(F), y1 = FloatVector.zero(F), y2 = FloatVector.zero(F), y3 = FloatVector.zero(F);
+            for (int p = 0, r = first + i; p < count; p++, r += stride) {
+                FloatVector a = FloatVector.broadcast(F, w[p]);
+                y0 = FloatVector.fromArray(F, rows, r).fma(a, y0);
+                y1 = FloatVector.fromArray(F, rows, r + step).fma(a, y1);
+                y2 = FloatVector.fromArray(F, rows, r + 2 * step).fma(a, y2);
+                y3 = FloatVector.fromArray(F, rows, r + 3 * step).fma(a, y3);
+            }
+            y0.intoArray(y, yo + i);
+            y1.intoArray(y, yo + i + step);
+            y2.intoArray(y, yo + i + 2 * step);
+            y3.intoArray(y, yo + i + 3 * step);
+        }
+        for (; i <= n - step; i += step) {
+            FloatVector y0 = FloatVector.zero(F);
+            for (int p = 0, r = first + i; p < count; p++, r += stride) {
+                y0 = FloatVector.fromArray(F, rows, r).fma(FloatVector.broadcast(F, w[p]), y0);
+            }
+            y0.intoArray(y, yo + i);
+        }
+        for (; i < n; i++) {
+            float acc = 0f;
+            for (int p = 0, r = first + i; p < count; p++, r += stride) {
+                acc += w[p] * rows[r];
+            }
+            y[yo + i] = acc;
         }
     }
 

@@ -222,6 +222,42 @@ class OpsAgreementTest {
     }
 
     @Test
+    void attentionDotsAndWeightedSumsAgreeAndKeepTheBitsOfDotAndAxpy() {
+        Random rnd = new Random(11);
+        for (int n : new int[] {7, 16, 64, 100, 128, 257}) {
+            for (int count : new int[] {1, 3, 4, 9, 33}) {
+                int stride = n * 3 + 5;
+                int first = 2;
+                float[] rows = random(rnd, 1, first + count * stride).data();
+                float[] q = random(rnd, 1, n + 1).data();
+                float[] fast = new float[count];
+                float[] slow = new float[count];
+                VECTOR.dots(q, 1, rows, first, stride, count, n, 0.125f, fast);
+                SCALAR.dots(q, 1, rows, first, stride, count, n, 0.125f, slow);
+                float[] w = new float[count];
+                for (int p = 0; p < count; p++) {
+                    assertEquals(Float.floatToRawIntBits(VECTOR.dot(q, 1, rows, first + p * stride, n) * 0.125f), Float.floatToRawIntBits(fast[p]),
+                            "dots[" + p + "] is dot · scale bit for bit, n " + n);
+                    assertEquals(slow[p], fast[p], 1e-5 * n, "dots against the scalar oracle, n " + n);
+                    w[p] = rnd.nextFloat();
+                }
+                float[] y = new float[n + 2];
+                float[] axpys = new float[n + 2];
+                float[] oracle = new float[n + 2];
+                VECTOR.weightedSum(w, count, rows, first, stride, n, y, 2);
+                SCALAR.weightedSum(w, count, rows, first, stride, n, oracle, 2);
+                for (int p = 0; p < count; p++) {
+                    VECTOR.axpy(w[p], rows, first + p * stride, axpys, 2, n);
+                }
+                for (int i = 2; i < n + 2; i++) {
+                    assertEquals(Float.floatToRawIntBits(axpys[i]), Float.floatToRawIntBits(y[i]), "weightedSum is axpy row after row, n " + n + " column " + i);
+                    assertEquals(oracle[i], y[i], 1e-5 * count, "weightedSum against the scalar oracle");
+                }
+            }
+        }
+    }
+
+    @Test
     void layerNormAgrees() {
         Random rnd = new Random(6);
         for (int cols : WIDTHS) {
