@@ -4,6 +4,7 @@ import static io.qwen4j.tensor.QuantKernels.B;
 import static io.qwen4j.tensor.QuantKernels.LE;
 import static io.qwen4j.tensor.VectorKernels.F;
 import static io.qwen4j.tensor.VectorKernels.I32;
+import static jdk.incubator.vector.VectorOperators.B2F;
 import static jdk.incubator.vector.VectorOperators.B2I;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHR;
@@ -22,6 +23,8 @@ import jdk.incubator.vector.IntVector;
  * default), which the kernels compute in one instruction.
  */
 public final class Q4_KWeight extends QuantizedWeight {
+    /** 32 bytes: one group's nibbles in the 16-lane kernel. */
+    private static final jdk.incubator.vector.VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
     private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -116,6 +119,18 @@ public final class Q4_KWeight extends QuantizedWeight {
                 float m2 = min * (int) ((mins >>> (16 * g + 8)) & 0xFF);
                 long q = bo + 16 + 32L * g;
                 int xl = y + 64 * g;
+                if (step == 16) {
+                    // all 32 bytes at once: low nibbles by a mask, high ones by a 16-bit shift and the mask (x86 has
+                    // no byte shift), each widened 16 at a time; steps in value order, alternating accumulators
+                    ByteVector raw = ByteVector.fromMemorySegment(B32, data, q, LE);
+                    ByteVector lo4 = raw.and((byte) 0xF);
+                    ByteVector hi4 = raw.reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0xF);
+                    acc0 = ((FloatVector) lo4.convertShape(B2F, F, 0)).fma(d1, -m1).fma(FloatVector.fromArray(F, x, xl), acc0);
+                    acc1 = ((FloatVector) lo4.convertShape(B2F, F, 1)).fma(d1, -m1).fma(FloatVector.fromArray(F, x, xl + 16), acc1);
+                    acc0 = ((FloatVector) hi4.convertShape(B2F, F, 0)).fma(d2, -m2).fma(FloatVector.fromArray(F, x, xl + 32), acc0);
+                    acc1 = ((FloatVector) hi4.convertShape(B2F, F, 1)).fma(d2, -m2).fma(FloatVector.fromArray(F, x, xl + 48), acc1);
+                    continue;
+                }
                 // steps in value order: the low nibbles (values 64g ..) then the high ones (64g+32 ..), alternating accumulators
                 for (int c = 0; c < 32; c += 2 * step) {
                     IntVector r0 = (IntVector) ByteVector.fromMemorySegment(B, data, q + c, LE).convertShape(B2I, I32, 0);

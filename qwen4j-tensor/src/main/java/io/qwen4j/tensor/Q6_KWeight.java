@@ -4,6 +4,7 @@ import static io.qwen4j.tensor.QuantKernels.B;
 import static io.qwen4j.tensor.QuantKernels.LE;
 import static io.qwen4j.tensor.VectorKernels.F;
 import static io.qwen4j.tensor.VectorKernels.I32;
+import static jdk.incubator.vector.VectorOperators.B2F;
 import static jdk.incubator.vector.VectorOperators.B2I;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
@@ -21,6 +22,8 @@ import jdk.incubator.vector.IntVector;
  * qh[0..31] hold values l, l+32, l+64, l+96.
  */
 public final class Q6_KWeight extends QuantizedWeight {
+    /** 32 bytes: one q-vector of the 16-lane kernel. */
+    private static final jdk.incubator.vector.VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
     private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
     public Q6_KWeight(String name, long[] shape, MemorySegment data) {
@@ -73,6 +76,20 @@ public final class Q6_KWeight extends QuantizedWeight {
                 long qh = bo + 128 + 32L * n;
                 long sc = data.get(LONG_LE, bo + 192 + 8L * n);
                 int y = dstOffset + 256 * b + 128 * n;
+                if (step == 16) { // as dot's 16-lane path
+                    ByteVector la = ByteVector.fromMemorySegment(B32, data, ql, LE);
+                    ByteVector lb = ByteVector.fromMemorySegment(B32, data, ql + 32, LE);
+                    ByteVector h = ByteVector.fromMemorySegment(B32, data, qh, LE);
+                    for (int k = 0; k < 4; k++) {
+                        ByteVector l = k == 0 ? la : k == 1 ? lb : (k == 2 ? la : lb).reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes();
+                        ByteVector hk = k == 2 ? h : k < 2 ? h.reinterpretAsShorts().lanewise(LSHL, 4 - 2 * k).reinterpretAsBytes()
+                                : h.reinterpretAsShorts().lanewise(LSHR, 2).reinterpretAsBytes();
+                        ByteVector q = l.and((byte) 0xF).or(hk.and((byte) 0x30)).sub((byte) 32);
+                        ((FloatVector) q.convertShape(B2F, F, 0)).mul(d * (byte) (sc >>> (16 * k))).intoArray(dst, y + 32 * k);
+                        ((FloatVector) q.convertShape(B2F, F, 1)).mul(d * (byte) (sc >>> (16 * k + 8))).intoArray(dst, y + 32 * k + 16);
+                    }
+                    continue;
+                }
                 for (int c = 0; c < 32; c += step) {
                     IntVector la = (IntVector) ByteVector.fromMemorySegment(B, data, ql + c, LE).convertShape(B2I, I32, 0);
                     IntVector lb = (IntVector) ByteVector.fromMemorySegment(B, data, ql + 32 + c, LE).convertShape(B2I, I32, 0);
@@ -111,24 +128,20 @@ public final class Q6_KWeight extends QuantizedWeight {
                 long sc = data.get(LONG_LE, bo + 192 + 8L * n); // this half's eight scales
                 int y = xo + 256 * b + 128 * n;
                 if (step == 16) {
-                    for (int c = 0; c < 32; c += 16) {
-                        IntVector la = (IntVector) ByteVector.fromMemorySegment(B, data, ql + c, LE).convertShape(B2I, I32, 0);
-                        IntVector lb = (IntVector) ByteVector.fromMemorySegment(B, data, ql + 32 + c, LE).convertShape(B2I, I32, 0);
-                        IntVector h = (IntVector) ByteVector.fromMemorySegment(B, data, qh + c, LE).convertShape(B2I, I32, 0);
-                        FloatVector acc = c == 0 ? acc0 : acc1;
-                        for (int k = 0; k < 4; k++) {
-                            IntVector l = k == 0 ? la.and(0xF) : k == 1 ? lb.and(0xF) : k == 2 ? la.lanewise(LSHR, 4).and(0xF) : lb.lanewise(LSHR, 4).and(0xF);
-                            // bits 2k, 2k+1 of qh as bits 4, 5: one shift and a mask
-                            IntVector hk = (k < 2 ? h.lanewise(LSHL, 4 - 2 * k) : k == 2 ? h : h.lanewise(LSHR, 2)).and(0x30);
-                            IntVector q = l.or(hk).sub(32);
-                            float s = d * (byte) (sc >>> (8 * (c / 16 + 2 * k)));
-                            acc = ((FloatVector) q.convert(I2F, 0)).mul(s).fma(FloatVector.fromArray(F, x, y + 32 * k + c), acc);
-                        }
-                        if (c == 0) {
-                            acc0 = acc;
-                        } else {
-                            acc1 = acc;
-                        }
+                    // 32 values a byte vector, unpacked with byte masks and 16-bit shifts (x86 has no byte shift;
+                    // each mask drops what a shift brings in from the neighbouring byte), then widened 16 at a time
+                    ByteVector la = ByteVector.fromMemorySegment(B32, data, ql, LE);
+                    ByteVector lb = ByteVector.fromMemorySegment(B32, data, ql + 32, LE);
+                    ByteVector h = ByteVector.fromMemorySegment(B32, data, qh, LE);
+                    for (int k = 0; k < 4; k++) {
+                        ByteVector l = k == 0 ? la : k == 1 ? lb : (k == 2 ? la : lb).reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes();
+                        ByteVector hk = k == 2 ? h : k < 2 ? h.reinterpretAsShorts().lanewise(LSHL, 4 - 2 * k).reinterpretAsBytes()
+                                : h.reinterpretAsShorts().lanewise(LSHR, 2).reinterpretAsBytes();
+                        ByteVector q = l.and((byte) 0xF).or(hk.and((byte) 0x30)).sub((byte) 32);
+                        float s0 = d * (byte) (sc >>> (16 * k));
+                        float s1 = d * (byte) (sc >>> (16 * k + 8));
+                        acc0 = ((FloatVector) q.convertShape(B2F, F, 0)).mul(s0).fma(FloatVector.fromArray(F, x, y + 32 * k), acc0);
+                        acc1 = ((FloatVector) q.convertShape(B2F, F, 1)).mul(s1).fma(FloatVector.fromArray(F, x, y + 32 * k + 16), acc1);
                     }
                 } else {
                     for (int k = 0; k < 4; k++) {
