@@ -12,6 +12,9 @@ import jdk.incubator.vector.FloatVector;
 
 /** ggml's {@code block_q8_0}: f16 d, then 32 signed bytes; value = q·d. */
 public final class Q8_0Weight extends QuantizedWeight {
+    /** A block's 32 bytes in the 16-lane kernel. */
+    private static final jdk.incubator.vector.VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+
     public Q8_0Weight(String name, long[] shape, MemorySegment data) {
         super(name, DType.Q8_0, shape, data);
     }
@@ -61,6 +64,12 @@ public final class Q8_0Weight extends QuantizedWeight {
             long bo = base + 34L * b + 2;
             float d = QuantKernels.f16(data, bo - 2);
             int xb = xo + 32 * b;
+            if (step == 16) { // the block's 32 bytes in one load, widened 16 at a time
+                ByteVector q = ByteVector.fromMemorySegment(B32, data, bo, LE);
+                acc0 = ((FloatVector) q.convertShape(B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, xb), acc0);
+                acc1 = ((FloatVector) q.convertShape(B2F, F, 1)).mul(d).fma(FloatVector.fromArray(F, x, xb + 16), acc1);
+                continue;
+            }
             for (int c = 0; c < 32; c += 2 * step) {
                 FloatVector w0 = ((FloatVector) ByteVector.fromMemorySegment(B, data, bo + c, LE).convertShape(B2F, F, 0)).mul(d);
                 FloatVector w1 = ((FloatVector) ByteVector.fromMemorySegment(B, data, bo + c + step, LE).convertShape(B2F, F, 0)).mul(d);
