@@ -121,19 +121,19 @@ public final class GqaAttention {
 
     /** Copies the batch's new keys and values ({@code [rows, kvHeads·headDim]}) into the caches. */
     public void store(BatchRows rows, int layer, FloatMatrix k, FloatMatrix v) {
-        int kvDim = kvHeads * headDim;
         for (int r = 0; r < rows.size(); r++) {
             KvCache cache = rows.cache(r);
-            int dst = rows.position(r) * kvDim;
-            System.arraycopy(k.data(), k.offset(r), cache.keys(layer), dst, kvDim);
-            System.arraycopy(v.data(), v.offset(r), cache.values(layer), dst, kvDim);
+            if (cache.kvHeads() != kvHeads || cache.headDim() != headDim) {
+                throw new IllegalArgumentException("a cache of " + cache.kvHeads() + " heads of " + cache.headDim() + " for attention with "
+                        + kvHeads + " of " + headDim);
+            }
+            cache.write(layer, rows.position(r), k.data(), k.offset(r), v.data(), v.offset(r));
         }
     }
 
     /** {@code out[r] = attention(q[r])} for every row; the rows' keys must already be stored. */
     public void attend(Ops ops, BatchRows rows, int layer, FloatMatrix q, FloatMatrix out) {
         int group = heads / kvHeads;
-        int kvDim = kvHeads * headDim;
         float[] qs = q.data();
         float[] os = out.data();
         ops.pool().parallelFor(rows.size() * heads, 1, (start, end) -> {
@@ -142,8 +142,10 @@ public final class GqaAttention {
                 int h = item % heads;
                 int kvh = h / group;
                 int len = rows.position(r) + 1; // causal: positions 0..p
-                AttentionKernel.attend(ops, qs, q.offset(r) + h * headDim, rows.cache(r).keys(layer), rows.cache(r).values(layer), 0, len,
-                        kvDim, kvh * headDim, headDim, scale, os, out.offset(r) + h * headDim);
+                KvCache cache = rows.cache(r);
+                // one head's rows are contiguous: stride headDim, the head's block at offset(kvh, 0)
+                AttentionKernel.attend(ops, qs, q.offset(r) + h * headDim, cache.keys(layer), cache.values(layer), 0, len,
+                        headDim, cache.offset(kvh, 0), headDim, scale, os, out.offset(r) + h * headDim);
             }
         });
     }

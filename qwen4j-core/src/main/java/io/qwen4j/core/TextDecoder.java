@@ -81,7 +81,7 @@ public final class TextDecoder implements AutoCloseable {
 
     /** An empty cache for one sequence of at most {@code maxTokens} tokens (capped by the context). */
     public KvCache newCache(int maxTokens) {
-        return new KvCache(config.layers(), config.kvHeads() * config.headDim(), Math.min(maxTokens, contextLength));
+        return new KvCache(config.layers(), config.kvHeads(), config.headDim(), Math.min(maxTokens, contextLength));
     }
 
     /** The model's description, counting the layers' weights given and these parts' own. */

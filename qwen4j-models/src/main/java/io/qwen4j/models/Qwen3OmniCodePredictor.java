@@ -74,7 +74,7 @@ public final class Qwen3OmniCodePredictor {
         TextConfig t = cfg.text();
         this.rope = new Rope(t.headDim(), t.ropeTheta());
         this.attention = new GqaAttention(t);
-        this.cache = new KvCache(t.layers(), t.kvHeads() * t.headDim(), cfg.codeGroups() + 1);
+        this.cache = new KvCache(t.layers(), t.kvHeads(), t.headDim(), cfg.codeGroups() + 1);
     }
 
     /** Declares {@code model.*} and {@code lm_head.*} of {@code w} (the talker's weights under {@code code_predictor.}). */

@@ -416,7 +416,7 @@ public final class Qwen3OmniTalker implements AutoCloseable {
             this.ttsEos = projected.row(1);
             this.ttsPad = projected.row(2);
             TextConfig t = cfg.text().text();
-            this.cache = new KvCache(t.layers(), t.kvHeads() * t.headDim(), contextLength);
+            this.cache = new KvCache(t.layers(), t.kvHeads(), t.headDim(), contextLength);
         }
 
         /** {@code tts_eos}'s row (after the last text row). */
