@@ -64,8 +64,8 @@ public interface Ops {
     void scale(float alpha, float[] x, int xo, int n);
 
     /**
-     * Attention scores: {@code out[p] = scale · dot(a[ao..ao+n), rows[first + p·stride ..])} for p < count,
-     * each dot with the bits of {@link #dot}.
+     * Attention scores: {@code out[p] = scale · dot(a[ao..ao+n), rows[first + p·stride ..])} for p < count;
+     * a score has the same bits whatever {@code count} and its place among the rows.
      */
     void dots(float[] a, int ao, float[] rows, int first, int stride, int count, int n, float scale, float[] out);
 

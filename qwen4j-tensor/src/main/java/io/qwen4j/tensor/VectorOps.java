@@ -4,6 +4,8 @@ import static io.qwen4j.tensor.VectorKernels.F;
 
 import java.util.List;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /** Vector API kernels, parallel over weight rows (matmul) or tokens (row-wise ops). */
@@ -197,61 +199,99 @@ final class VectorOps implements Ops {
         }
     }
 
-    /** Four rows at a time, each dot in {@link VectorKernels#dot}'s order (two alternating accumulators); {@code a} loaded once per step. */
+    /**
+     * Each score is one accumulator over the steps of {@code n} (fused multiply-adds in order), its lanes summed
+     * pairwise in {@link VectorKernels#sumLanes}' order, the columns past the last whole step added after, times
+     * {@code scale}. With 16 lanes the rows go 16 at a time: their 16 accumulators are summed together by a
+     * transposing butterfly (lanes l and l^d of two accumulators added at once, d = 8, 4, 2, 1), which adds the
+     * same pairs in the same order as {@code sumLanes} for ~5 vector operations a row instead of a store and 15
+     * scalar additions; the rows left over (and other widths) take the one-row path, with the same bits.
+     */
     @Override
     public void dots(float[] a, int ao, float[] rows, int first, int stride, int count, int n, float scale, float[] out) {
         int step = F.length();
         float[] lanes = VectorKernels.lanes();
         int p = 0;
-        for (; p + 4 <= count; p += 4) {
-            int r0 = first + p * stride;
-            int r1 = r0 + stride;
-            int r2 = r1 + stride;
-            int r3 = r2 + stride;
-            FloatVector a0 = FloatVector.zero(F), b0 = FloatVector.zero(F), a1 = FloatVector.zero(F), b1 = FloatVector.zero(F);
-            FloatVector a2 = FloatVector.zero(F), b2 = FloatVector.zero(F), a3 = FloatVector.zero(F), b3 = FloatVector.zero(F);
-            int i = 0;
-            for (; i <= n - 2 * step; i += 2 * step) {
-                FloatVector q0 = FloatVector.fromArray(F, a, ao + i);
-                FloatVector q1 = FloatVector.fromArray(F, a, ao + i + step);
-                a0 = q0.fma(FloatVector.fromArray(F, rows, r0 + i), a0);
-                b0 = q1.fma(FloatVector.fromArray(F, rows, r0 + i + step), b0);
-                a1 = q0.fma(FloatVector.fromArray(F, rows, r1 + i), a1);
-                b1 = q1.fma(FloatVector.fromArray(F, rows, r1 + i + step), b1);
-                a2 = q0.fma(FloatVector.fromArray(F, rows, r2 + i), a2);
-                b2 = q1.fma(FloatVector.fromArray(F, rows, r2 + i + step), b2);
-                a3 = q0.fma(FloatVector.fromArray(F, rows, r3 + i), a3);
-                b3 = q1.fma(FloatVector.fromArray(F, rows, r3 + i + step), b3);
+        if (step == 16) {
+            for (; p + 16 <= count; p += 16) {
+                int r = first + p * stride;
+                FloatVector c0 = FloatVector.zero(F), c1 = FloatVector.zero(F), c2 = FloatVector.zero(F), c3 = FloatVector.zero(F), c4 = FloatVector.zero(F), c5 = FloatVector.zero(F), c6 = FloatVector.zero(F), c7 = FloatVector.zero(F), c8 = FloatVector.zero(F), c9 = FloatVector.zero(F), c10 = FloatVector.zero(F), c11 = FloatVector.zero(F), c12 = FloatVector.zero(F), c13 = FloatVector.zero(F), c14 = FloatVector.zero(F), c15 = FloatVector.zero(F);
+                int i = 0;
+                for (; i <= n - 16; i += 16) {
+                    FloatVector q = FloatVector.fromArray(F, a, ao + i);
+                    c0 = FloatVector.fromArray(F, rows, r + i).fma(q, c0);
+                    c1 = FloatVector.fromArray(F, rows, r + 1 * stride + i).fma(q, c1);
+                    c2 = FloatVector.fromArray(F, rows, r + 2 * stride + i).fma(q, c2);
+                    c3 = FloatVector.fromArray(F, rows, r + 3 * stride + i).fma(q, c3);
+                    c4 = FloatVector.fromArray(F, rows, r + 4 * stride + i).fma(q, c4);
+                    c5 = FloatVector.fromArray(F, rows, r + 5 * stride + i).fma(q, c5);
+                    c6 = FloatVector.fromArray(F, rows, r + 6 * stride + i).fma(q, c6);
+                    c7 = FloatVector.fromArray(F, rows, r + 7 * stride + i).fma(q, c7);
+                    c8 = FloatVector.fromArray(F, rows, r + 8 * stride + i).fma(q, c8);
+                    c9 = FloatVector.fromArray(F, rows, r + 9 * stride + i).fma(q, c9);
+                    c10 = FloatVector.fromArray(F, rows, r + 10 * stride + i).fma(q, c10);
+                    c11 = FloatVector.fromArray(F, rows, r + 11 * stride + i).fma(q, c11);
+                    c12 = FloatVector.fromArray(F, rows, r + 12 * stride + i).fma(q, c12);
+                    c13 = FloatVector.fromArray(F, rows, r + 13 * stride + i).fma(q, c13);
+                    c14 = FloatVector.fromArray(F, rows, r + 14 * stride + i).fma(q, c14);
+                    c15 = FloatVector.fromArray(F, rows, r + 15 * stride + i).fma(q, c15);
+                }
+                FloatVector u00 = c0.blend(c1, M8).add(c0.rearrange(VectorKernels.SWAP8).blend(c1.rearrange(VectorKernels.SWAP8), M8));
+                FloatVector u01 = c2.blend(c3, M8).add(c2.rearrange(VectorKernels.SWAP8).blend(c3.rearrange(VectorKernels.SWAP8), M8));
+                FloatVector u02 = c4.blend(c5, M8).add(c4.rearrange(VectorKernels.SWAP8).blend(c5.rearrange(VectorKernels.SWAP8), M8));
+                FloatVector u03 = c6.blend(c7, M8).add(c6.rearrange(VectorKernels.SWAP8).blend(c7.rearrange(VectorKernels.SWAP8), M8));
+                FloatVector u04 = c8.blend(c9, M8).add(c8.rearrange(VectorKernels.SWAP8).blend(c9.rearrange(VectorKernels.SWAP8), M8));
+                FloatVector u05 = c10.blend(c11, M8).add(c10.rearrange(VectorKernels.SWAP8).blend(c11.rearrange(VectorKernels.SWAP8), M8));
+                FloatVector u06 = c12.blend(c13, M8).add(c12.rearrange(VectorKernels.SWAP8).blend(c13.rearrange(VectorKernels.SWAP8), M8));
+                FloatVector u07 = c14.blend(c15, M8).add(c14.rearrange(VectorKernels.SWAP8).blend(c15.rearrange(VectorKernels.SWAP8), M8));
+                FloatVector u10 = u00.blend(u01, M4).add(u00.rearrange(VectorKernels.SWAP4).blend(u01.rearrange(VectorKernels.SWAP4), M4));
+                FloatVector u11 = u02.blend(u03, M4).add(u02.rearrange(VectorKernels.SWAP4).blend(u03.rearrange(VectorKernels.SWAP4), M4));
+                FloatVector u12 = u04.blend(u05, M4).add(u04.rearrange(VectorKernels.SWAP4).blend(u05.rearrange(VectorKernels.SWAP4), M4));
+                FloatVector u13 = u06.blend(u07, M4).add(u06.rearrange(VectorKernels.SWAP4).blend(u07.rearrange(VectorKernels.SWAP4), M4));
+                FloatVector u20 = u10.blend(u11, M2).add(u10.rearrange(VectorKernels.SWAP2).blend(u11.rearrange(VectorKernels.SWAP2), M2));
+                FloatVector u21 = u12.blend(u13, M2).add(u12.rearrange(VectorKernels.SWAP2).blend(u13.rearrange(VectorKernels.SWAP2), M2));
+                FloatVector u30 = u20.blend(u21, M1).add(u20.rearrange(VectorKernels.SWAP1).blend(u21.rearrange(VectorKernels.SWAP1), M1));
+                // lane l held row bitreverse4(l)'s sum; BITREV puts row k's in lane k
+                u30.rearrange(BITREV).intoArray(lanes, 0);
+                for (int k = 0; k < 16; k++) {
+                    float sum = lanes[k];
+                    for (int j = i; j < n; j++) {
+                        sum += a[ao + j] * rows[r + k * stride + j];
+                    }
+                    out[p + k] = sum * scale;
+                }
             }
-            for (; i <= n - step; i += step) {
-                FloatVector q0 = FloatVector.fromArray(F, a, ao + i);
-                a0 = q0.fma(FloatVector.fromArray(F, rows, r0 + i), a0);
-                a1 = q0.fma(FloatVector.fromArray(F, rows, r1 + i), a1);
-                a2 = q0.fma(FloatVector.fromArray(F, rows, r2 + i), a2);
-                a3 = q0.fma(FloatVector.fromArray(F, rows, r3 + i), a3);
-            }
-            a0.add(b0).intoArray(lanes, 0);
-            a1.add(b1).intoArray(lanes, step);
-            a2.add(b2).intoArray(lanes, 2 * step);
-            a3.add(b3).intoArray(lanes, 3 * step);
-            float s0 = VectorKernels.sumLanes(lanes, 0, step);
-            float s1 = VectorKernels.sumLanes(lanes, step, step);
-            float s2 = VectorKernels.sumLanes(lanes, 2 * step, step);
-            float s3 = VectorKernels.sumLanes(lanes, 3 * step, step);
-            for (; i < n; i++) {
-                s0 += a[ao + i] * rows[r0 + i];
-                s1 += a[ao + i] * rows[r1 + i];
-                s2 += a[ao + i] * rows[r2 + i];
-                s3 += a[ao + i] * rows[r3 + i];
-            }
-            out[p] = s0 * scale;
-            out[p + 1] = s1 * scale;
-            out[p + 2] = s2 * scale;
-            out[p + 3] = s3 * scale;
         }
         for (; p < count; p++) {
-            out[p] = VectorKernels.dot(a, ao, rows, first + p * stride, n) * scale;
+            int r = first + p * stride;
+            FloatVector c = FloatVector.zero(F);
+            int i = 0;
+            for (; i <= n - step; i += step) {
+                c = FloatVector.fromArray(F, rows, r + i).fma(FloatVector.fromArray(F, a, ao + i), c);
+            }
+            c.intoArray(lanes, 0);
+            float sum = VectorKernels.sumLanes(lanes, 0, step);
+            for (; i < n; i++) {
+                sum += a[ao + i] * rows[r + i];
+            }
+            out[p] = sum * scale;
         }
+    }
+
+    /** Lanes whose bit d is set (d = 8, 4, 2, 1), for {@link #dots}' transposing butterfly. */
+    private static final VectorMask<Float> M8 = bitMask(8);
+    private static final VectorMask<Float> M4 = bitMask(4);
+    private static final VectorMask<Float> M2 = bitMask(2);
+    private static final VectorMask<Float> M1 = bitMask(1);
+    /** Lane k takes lane bitreverse4(k) (with 16 lanes). */
+    private static final VectorShuffle<Float> BITREV = VectorShuffle.fromOp(F, l -> F.length() == 16 ? Integer.reverse(l) >>> 28 : l);
+
+    private static VectorMask<Float> bitMask(int d) {
+        boolean[] bits = new boolean[F.length()];
+        for (int l = 0; l < bits.length; l++) {
+            bits[l] = (l & d) != 0;
+        }
+        return VectorMask.fromArray(F, bits, 0);
     }
 
     /** Four vectors of columns at a time held in registers over all rows (axpy's per-lane order, without reloading y). */
