@@ -197,6 +197,39 @@ final class FloatGemm {
             a32 = wv.fma(x2, a32);
             i += step;
         }
+        if (step == 16) {
+            // per token, the four rows' accumulators summed together: a transposing butterfly for d = 8, 4 (two
+            // accumulators' lanes l and l^d added at once), then d = 2, 1 inside the vector; sumLanes' pairs and
+            // order, row r's total ending in lane 0, 8, 4, 12 for r = 0..3
+            FloatVector v00 = a00.add(b00), v10 = a10.add(b10), v20 = a20.add(b20), v30 = a30.add(b30);
+            FloatVector p00 = v00.blend(v10, VectorKernels.LANE_BIT8).add(v00.rearrange(VectorKernels.SWAP8).blend(v10.rearrange(VectorKernels.SWAP8), VectorKernels.LANE_BIT8));
+            FloatVector p10 = v20.blend(v30, VectorKernels.LANE_BIT8).add(v20.rearrange(VectorKernels.SWAP8).blend(v30.rearrange(VectorKernels.SWAP8), VectorKernels.LANE_BIT8));
+            FloatVector q0 = p00.blend(p10, VectorKernels.LANE_BIT4).add(p00.rearrange(VectorKernels.SWAP4).blend(p10.rearrange(VectorKernels.SWAP4), VectorKernels.LANE_BIT4));
+            q0 = q0.add(q0.rearrange(VectorKernels.SWAP2));
+            q0.add(q0.rearrange(VectorKernels.SWAP1)).intoArray(lanes, 0 * 16);
+            FloatVector v01 = a01.add(b01), v11 = a11.add(b11), v21 = a21.add(b21), v31 = a31.add(b31);
+            FloatVector p01 = v01.blend(v11, VectorKernels.LANE_BIT8).add(v01.rearrange(VectorKernels.SWAP8).blend(v11.rearrange(VectorKernels.SWAP8), VectorKernels.LANE_BIT8));
+            FloatVector p11 = v21.blend(v31, VectorKernels.LANE_BIT8).add(v21.rearrange(VectorKernels.SWAP8).blend(v31.rearrange(VectorKernels.SWAP8), VectorKernels.LANE_BIT8));
+            FloatVector q1 = p01.blend(p11, VectorKernels.LANE_BIT4).add(p01.rearrange(VectorKernels.SWAP4).blend(p11.rearrange(VectorKernels.SWAP4), VectorKernels.LANE_BIT4));
+            q1 = q1.add(q1.rearrange(VectorKernels.SWAP2));
+            q1.add(q1.rearrange(VectorKernels.SWAP1)).intoArray(lanes, 1 * 16);
+            FloatVector v02 = a02.add(b02), v12 = a12.add(b12), v22 = a22.add(b22), v32 = a32.add(b32);
+            FloatVector p02 = v02.blend(v12, VectorKernels.LANE_BIT8).add(v02.rearrange(VectorKernels.SWAP8).blend(v12.rearrange(VectorKernels.SWAP8), VectorKernels.LANE_BIT8));
+            FloatVector p12 = v22.blend(v32, VectorKernels.LANE_BIT8).add(v22.rearrange(VectorKernels.SWAP8).blend(v32.rearrange(VectorKernels.SWAP8), VectorKernels.LANE_BIT8));
+            FloatVector q2 = p02.blend(p12, VectorKernels.LANE_BIT4).add(p02.rearrange(VectorKernels.SWAP4).blend(p12.rearrange(VectorKernels.SWAP4), VectorKernels.LANE_BIT4));
+            q2 = q2.add(q2.rearrange(VectorKernels.SWAP2));
+            q2.add(q2.rearrange(VectorKernels.SWAP1)).intoArray(lanes, 2 * 16);
+            for (int t = 0; t < 3; t++) {
+                for (int r = 0; r < 4; r++) {
+                    float s = lanes[16 * t + 8 * (r & 1) + 4 * (r >> 1)];
+                    for (int j = i; j < n; j++) {
+                        s += w[r * n + j] * x[xo + t * n + j];
+                    }
+                    os[oo + t * oc + r] = s;
+                }
+            }
+            return;
+        }
         a00.add(b00).intoArray(lanes, 0 * step);
         a10.add(b10).intoArray(lanes, 1 * step);
         a20.add(b20).intoArray(lanes, 2 * step);

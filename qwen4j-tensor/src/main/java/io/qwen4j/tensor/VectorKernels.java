@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorShape;
@@ -31,6 +32,18 @@ final class VectorKernels {
     static final VectorShuffle<Float> SWAP4 = swap(4);
     static final VectorShuffle<Float> SWAP2 = swap(2);
     static final VectorShuffle<Float> SWAP1 = swap(1);
+    /** Lanes whose bit 3 (bit 2) is set: the halves a transposing butterfly level of distance 8 (4) keeps from its second vector. */
+    static final VectorMask<Float> LANE_BIT8 = laneBit(8);
+    static final VectorMask<Float> LANE_BIT4 = laneBit(4);
+
+    private static VectorMask<Float> laneBit(int d) {
+        boolean[] bits = new boolean[F.length()];
+        for (int l = 0; l < bits.length; l++) {
+            bits[l] = (l & d) != 0;
+        }
+        return VectorMask.fromArray(F, bits, 0);
+    }
+
     /** Whether {@link #F} has at most 16 lanes, so the butterfly of SWAP8..SWAP1 sums all of them. */
     static final boolean BUTTERFLY = F.length() <= 16;
 
