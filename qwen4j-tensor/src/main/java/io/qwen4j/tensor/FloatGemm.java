@@ -2,7 +2,6 @@ package io.qwen4j.tensor;
 
 import static io.qwen4j.tensor.VectorKernels.F;
 import static io.qwen4j.tensor.VectorKernels.I32;
-import static io.qwen4j.tensor.VectorKernels.S16;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
@@ -19,8 +18,8 @@ import jdk.incubator.vector.VectorOperators;
  * then the columns past the last whole vector added one by one ({@code s += w·x}). So a result has the
  * same bits for one token (decode: one row at a time straight from the stored bytes, a single sequential
  * stream the hardware prefetcher follows; four interleaved rows ran at a third of the speed) or for many
- * (prefill: 4 rows widened once into a float tile, multiplied by 2 tokens at a time in registers, over
- * blocks of 64 tokens that stay in cache).
+ * (prefill: 4 rows widened once into a float tile, multiplied by 3 tokens at a time in registers, over
+ * blocks of {@link #TOKEN_BLOCK} tokens that stay in cache).
  *
  * <p>Kernels are small methods called once per row or tile: C2 compiles a method that is called often
  * early, and until it does, Vector API calls run as Java code a hundred times slower.
@@ -32,7 +31,7 @@ final class FloatGemm {
         void widen(int row, float[] dst, int off);
     }
 
-    /** Tokens per block of the prefill loop: 64 rows of x stay in L2 while the weight rows pass. */
+    /** Tokens per block of the prefill loop (a multiple of the tiles' 3 and 2): its rows of x stay in L2 while the weight rows pass. */
     static final int TOKEN_BLOCK = 60;
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[0]);
 

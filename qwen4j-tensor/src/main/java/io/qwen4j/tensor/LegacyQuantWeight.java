@@ -1,8 +1,6 @@
 package io.qwen4j.tensor;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
 /**
  * ggml's other 32-value types, which qwen4j reads but does not favour (llama.cpp falls back to them when a
@@ -11,7 +9,6 @@ import java.nio.ByteOrder;
  * Their matmul dequantizes each row once and takes vector dot products.
  */
 public final class LegacyQuantWeight extends QuantizedWeight {
-    private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     public LegacyQuantWeight(String name, DType dtype, long[] shape, MemorySegment data) {
         super(name, checkType(dtype), shape, data);
@@ -43,7 +40,7 @@ public final class LegacyQuantWeight extends QuantizedWeight {
                     }
                 }
                 case Q5_0 -> {
-                    int qh = data.get(INT_LE, bo + 2);
+                    int qh = data.get(VectorKernels.INT_LE, bo + 2);
                     for (int j = 0; j < 16; j++) {
                         int q = QuantKernels.u8(data, bo + 6 + j);
                         dst[o + j] = (((q & 0xF) | (((qh >>> j) << 4) & 0x10)) - 16) * d;
@@ -52,7 +49,7 @@ public final class LegacyQuantWeight extends QuantizedWeight {
                 }
                 default -> {
                     float m = QuantKernels.f16(data, bo + 2);
-                    int qh = data.get(INT_LE, bo + 4);
+                    int qh = data.get(VectorKernels.INT_LE, bo + 4);
                     for (int j = 0; j < 16; j++) {
                         int q = QuantKernels.u8(data, bo + 8 + j);
                         dst[o + j] = ((q & 0xF) | (((qh >>> j) << 4) & 0x10)) * d + m;

@@ -10,8 +10,6 @@ import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -25,8 +23,6 @@ import jdk.incubator.vector.IntVector;
 public final class Q4_KWeight extends QuantizedWeight {
     /** 32 bytes: one group's nibbles in the 16-lane kernel. */
     private static final jdk.incubator.vector.VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
-    private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     public Q4_KWeight(String name, long[] shape, MemorySegment data) {
         super(name, DType.Q4_K, shape, data);
@@ -78,8 +74,8 @@ public final class Q4_KWeight extends QuantizedWeight {
             long bo = base + 144L * b;
             float d = QuantKernels.f16(data, bo);
             float min = QuantKernels.f16(data, bo + 2);
-            long lo = data.get(LONG_LE, bo + 4);
-            int hi = data.get(INT_LE, bo + 12);
+            long lo = data.get(VectorKernels.LONG_LE, bo + 4);
+            int hi = data.get(VectorKernels.INT_LE, bo + 12);
             long scales = QuantKernels.scalesK4(lo, hi);
             long mins = QuantKernels.minsK4(lo, hi);
             int y = dstOffset + 256 * b;
@@ -107,8 +103,8 @@ public final class Q4_KWeight extends QuantizedWeight {
             long bo = base + 144L * b;
             float d = QuantKernels.f16(data, bo);
             float min = QuantKernels.f16(data, bo + 2);
-            long lo = data.get(LONG_LE, bo + 4);
-            int hi = data.get(INT_LE, bo + 12);
+            long lo = data.get(VectorKernels.LONG_LE, bo + 4);
+            int hi = data.get(VectorKernels.INT_LE, bo + 12);
             long scales = QuantKernels.scalesK4(lo, hi);
             long mins = QuantKernels.minsK4(lo, hi);
             int y = xo + 256 * b;

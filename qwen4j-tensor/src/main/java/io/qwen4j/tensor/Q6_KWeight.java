@@ -24,7 +24,6 @@ import jdk.incubator.vector.IntVector;
 public final class Q6_KWeight extends QuantizedWeight {
     /** 32 bytes: one q-vector of the 16-lane kernel. */
     private static final jdk.incubator.vector.VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
-    private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
     public Q6_KWeight(String name, long[] shape, MemorySegment data) {
         super(name, DType.Q6_K, shape, data);
@@ -74,7 +73,7 @@ public final class Q6_KWeight extends QuantizedWeight {
             for (int n = 0; n < 2; n++) {
                 long ql = bo + 64L * n;
                 long qh = bo + 128 + 32L * n;
-                long sc = data.get(LONG_LE, bo + 192 + 8L * n);
+                long sc = data.get(VectorKernels.LONG_LE, bo + 192 + 8L * n);
                 int y = dstOffset + 256 * b + 128 * n;
                 if (step == 16) { // as dot's 16-lane path
                     ByteVector la = ByteVector.fromMemorySegment(B32, data, ql, LE);
@@ -125,7 +124,7 @@ public final class Q6_KWeight extends QuantizedWeight {
             for (int n = 0; n < 2; n++) {
                 long ql = bo + 64L * n;
                 long qh = bo + 128 + 32L * n;
-                long sc = data.get(LONG_LE, bo + 192 + 8L * n); // this half's eight scales
+                long sc = data.get(VectorKernels.LONG_LE, bo + 192 + 8L * n); // this half's eight scales
                 int y = xo + 256 * b + 128 * n;
                 if (step == 16) {
                     // 32 values a byte vector, unpacked with byte masks and 16-bit shifts (x86 has no byte shift;

@@ -11,8 +11,8 @@ import java.lang.foreign.MemorySegment;
  *   <li>one token (decode): {@link #rowDot}, which unpacks each block in registers and multiplies it at
  *       once, reading the stored bytes once in one sequential stream;</li>
  *   <li>several tokens (prefill, batched decode): {@link #widenRow} into a float tile once per block of
- *       tokens, then {@link FloatGemm}'s register tiles, so each weight block is unpacked once for 64
- *       tokens rather than once per token.</li>
+ *       tokens, then {@link FloatGemm}'s register tiles, so each weight block is unpacked once for
+ *       {@link FloatGemm#TOKEN_BLOCK} tokens rather than once per token.</li>
  * </ul>
  * Activations are not quantized (llama.cpp quantizes them to 8 bits per block for its integer kernels):
  * the Vector API has no widening byte dot product, so integer kernels bought no speed in Java, and float

@@ -3,7 +3,6 @@ package io.qwen4j.tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
 /**
  * F32 → ggml block types, following ggml-quants.c's reference quantizers ({@code quantize_row_*_ref}, what
@@ -12,7 +11,6 @@ import java.nio.ByteOrder;
  * (tested), the K-quants by transcription (the {@code gguf} package has no K-quant quantizer).
  */
 public final class Quantizer {
-    private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** ggml-quants.c's GROUP_MAX_EPS. */
     private static final float GROUP_MAX_EPS = 1e-15f;
 
@@ -197,7 +195,7 @@ public final class Quantizer {
             qh |= ((q0 & 0x10) >> 4) << j;
             qh |= ((q1 & 0x10) >> 4) << (j + 16);
         }
-        dst.set(INT_LE, o + 2, qh);
+        dst.set(VectorKernels.INT_LE, o + 2, qh);
     }
 
     /** Mirrors {@code quantize_row_q5_1_ref}. */
@@ -215,7 +213,7 @@ public final class Quantizer {
             qh |= ((q0 & 0x10) >> 4) << j;
             qh |= ((q1 & 0x10) >> 4) << (j + 16);
         }
-        dst.set(INT_LE, o + 4, qh);
+        dst.set(VectorKernels.INT_LE, o + 4, qh);
     }
 
     /**

@@ -24,6 +24,8 @@ final class VectorKernels {
     static final VectorSpecies<Integer> I32 = VectorSpecies.of(int.class, F.vectorShape());
     static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private VectorKernels() {}
 
@@ -32,9 +34,11 @@ final class VectorKernels {
     static final VectorShuffle<Float> SWAP4 = swap(4);
     static final VectorShuffle<Float> SWAP2 = swap(2);
     static final VectorShuffle<Float> SWAP1 = swap(1);
-    /** Lanes whose bit 3 (bit 2) is set: the halves a transposing butterfly level of distance 8 (4) keeps from its second vector. */
+    /** Lanes whose bit d is set (d = 8, 4, 2, 1): what a transposing butterfly level of distance d keeps from its second vector. */
     static final VectorMask<Float> LANE_BIT8 = laneBit(8);
     static final VectorMask<Float> LANE_BIT4 = laneBit(4);
+    static final VectorMask<Float> LANE_BIT2 = laneBit(2);
+    static final VectorMask<Float> LANE_BIT1 = laneBit(1);
 
     private static VectorMask<Float> laneBit(int d) {
         boolean[] bits = new boolean[F.length()];

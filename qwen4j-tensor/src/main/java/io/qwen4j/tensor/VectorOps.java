@@ -1,11 +1,18 @@
 package io.qwen4j.tensor;
 
 import static io.qwen4j.tensor.VectorKernels.F;
+import static io.qwen4j.tensor.VectorKernels.LANE_BIT1;
+import static io.qwen4j.tensor.VectorKernels.LANE_BIT2;
+import static io.qwen4j.tensor.VectorKernels.LANE_BIT4;
+import static io.qwen4j.tensor.VectorKernels.LANE_BIT8;
+import static io.qwen4j.tensor.VectorKernels.SWAP1;
+import static io.qwen4j.tensor.VectorKernels.SWAP2;
+import static io.qwen4j.tensor.VectorKernels.SWAP4;
+import static io.qwen4j.tensor.VectorKernels.SWAP8;
 
 import java.util.List;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShuffle;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /** Vector API kernels, parallel over weight rows (matmul) or tokens (row-wise ops). */
@@ -236,21 +243,21 @@ final class VectorOps implements Ops {
                     c14 = FloatVector.fromArray(F, rows, r + 14 * stride + i).fma(q, c14);
                     c15 = FloatVector.fromArray(F, rows, r + 15 * stride + i).fma(q, c15);
                 }
-                FloatVector u00 = c0.blend(c1, M8).add(c0.rearrange(VectorKernels.SWAP8).blend(c1.rearrange(VectorKernels.SWAP8), M8));
-                FloatVector u01 = c2.blend(c3, M8).add(c2.rearrange(VectorKernels.SWAP8).blend(c3.rearrange(VectorKernels.SWAP8), M8));
-                FloatVector u02 = c4.blend(c5, M8).add(c4.rearrange(VectorKernels.SWAP8).blend(c5.rearrange(VectorKernels.SWAP8), M8));
-                FloatVector u03 = c6.blend(c7, M8).add(c6.rearrange(VectorKernels.SWAP8).blend(c7.rearrange(VectorKernels.SWAP8), M8));
-                FloatVector u04 = c8.blend(c9, M8).add(c8.rearrange(VectorKernels.SWAP8).blend(c9.rearrange(VectorKernels.SWAP8), M8));
-                FloatVector u05 = c10.blend(c11, M8).add(c10.rearrange(VectorKernels.SWAP8).blend(c11.rearrange(VectorKernels.SWAP8), M8));
-                FloatVector u06 = c12.blend(c13, M8).add(c12.rearrange(VectorKernels.SWAP8).blend(c13.rearrange(VectorKernels.SWAP8), M8));
-                FloatVector u07 = c14.blend(c15, M8).add(c14.rearrange(VectorKernels.SWAP8).blend(c15.rearrange(VectorKernels.SWAP8), M8));
-                FloatVector u10 = u00.blend(u01, M4).add(u00.rearrange(VectorKernels.SWAP4).blend(u01.rearrange(VectorKernels.SWAP4), M4));
-                FloatVector u11 = u02.blend(u03, M4).add(u02.rearrange(VectorKernels.SWAP4).blend(u03.rearrange(VectorKernels.SWAP4), M4));
-                FloatVector u12 = u04.blend(u05, M4).add(u04.rearrange(VectorKernels.SWAP4).blend(u05.rearrange(VectorKernels.SWAP4), M4));
-                FloatVector u13 = u06.blend(u07, M4).add(u06.rearrange(VectorKernels.SWAP4).blend(u07.rearrange(VectorKernels.SWAP4), M4));
-                FloatVector u20 = u10.blend(u11, M2).add(u10.rearrange(VectorKernels.SWAP2).blend(u11.rearrange(VectorKernels.SWAP2), M2));
-                FloatVector u21 = u12.blend(u13, M2).add(u12.rearrange(VectorKernels.SWAP2).blend(u13.rearrange(VectorKernels.SWAP2), M2));
-                FloatVector u30 = u20.blend(u21, M1).add(u20.rearrange(VectorKernels.SWAP1).blend(u21.rearrange(VectorKernels.SWAP1), M1));
+                FloatVector u00 = c0.blend(c1, LANE_BIT8).add(c0.rearrange(SWAP8).blend(c1.rearrange(SWAP8), LANE_BIT8));
+                FloatVector u01 = c2.blend(c3, LANE_BIT8).add(c2.rearrange(SWAP8).blend(c3.rearrange(SWAP8), LANE_BIT8));
+                FloatVector u02 = c4.blend(c5, LANE_BIT8).add(c4.rearrange(SWAP8).blend(c5.rearrange(SWAP8), LANE_BIT8));
+                FloatVector u03 = c6.blend(c7, LANE_BIT8).add(c6.rearrange(SWAP8).blend(c7.rearrange(SWAP8), LANE_BIT8));
+                FloatVector u04 = c8.blend(c9, LANE_BIT8).add(c8.rearrange(SWAP8).blend(c9.rearrange(SWAP8), LANE_BIT8));
+                FloatVector u05 = c10.blend(c11, LANE_BIT8).add(c10.rearrange(SWAP8).blend(c11.rearrange(SWAP8), LANE_BIT8));
+                FloatVector u06 = c12.blend(c13, LANE_BIT8).add(c12.rearrange(SWAP8).blend(c13.rearrange(SWAP8), LANE_BIT8));
+                FloatVector u07 = c14.blend(c15, LANE_BIT8).add(c14.rearrange(SWAP8).blend(c15.rearrange(SWAP8), LANE_BIT8));
+                FloatVector u10 = u00.blend(u01, LANE_BIT4).add(u00.rearrange(SWAP4).blend(u01.rearrange(SWAP4), LANE_BIT4));
+                FloatVector u11 = u02.blend(u03, LANE_BIT4).add(u02.rearrange(SWAP4).blend(u03.rearrange(SWAP4), LANE_BIT4));
+                FloatVector u12 = u04.blend(u05, LANE_BIT4).add(u04.rearrange(SWAP4).blend(u05.rearrange(SWAP4), LANE_BIT4));
+                FloatVector u13 = u06.blend(u07, LANE_BIT4).add(u06.rearrange(SWAP4).blend(u07.rearrange(SWAP4), LANE_BIT4));
+                FloatVector u20 = u10.blend(u11, LANE_BIT2).add(u10.rearrange(SWAP2).blend(u11.rearrange(SWAP2), LANE_BIT2));
+                FloatVector u21 = u12.blend(u13, LANE_BIT2).add(u12.rearrange(SWAP2).blend(u13.rearrange(SWAP2), LANE_BIT2));
+                FloatVector u30 = u20.blend(u21, LANE_BIT1).add(u20.rearrange(SWAP1).blend(u21.rearrange(SWAP1), LANE_BIT1));
                 // lane l held row bitreverse4(l)'s sum; BITREV puts row k's in lane k
                 u30.rearrange(BITREV).intoArray(lanes, 0);
                 for (int k = 0; k < 16; k++) {
@@ -278,21 +285,8 @@ final class VectorOps implements Ops {
         }
     }
 
-    /** Lanes whose bit d is set (d = 8, 4, 2, 1), for {@link #dots}' transposing butterfly. */
-    private static final VectorMask<Float> M8 = bitMask(8);
-    private static final VectorMask<Float> M4 = bitMask(4);
-    private static final VectorMask<Float> M2 = bitMask(2);
-    private static final VectorMask<Float> M1 = bitMask(1);
     /** Lane k takes lane bitreverse4(k) (with 16 lanes). */
     private static final VectorShuffle<Float> BITREV = VectorShuffle.fromOp(F, l -> F.length() == 16 ? Integer.reverse(l) >>> 28 : l);
-
-    private static VectorMask<Float> bitMask(int d) {
-        boolean[] bits = new boolean[F.length()];
-        for (int l = 0; l < bits.length; l++) {
-            bits[l] = (l & d) != 0;
-        }
-        return VectorMask.fromArray(F, bits, 0);
-    }
 
     /** Four vectors of columns at a time held in registers over all rows (axpy's per-lane order, without reloading y). */
     @Override
